@@ -1,0 +1,170 @@
+# Mica: build, run and test. `make run` and `make test` work on a fresh
+# Debian 12 machine: tools/setup.sh installs what is missing first.
+#
+#   make            build the kernel, the servers and the boot archive
+#   make run        boot in QEMU (APPEND="...", DISK=img, QEMU_EXTRA="...")
+#   make test       host unit tests, fuzz smoke runs, then QEMU tests
+#   make bench      benchmarks in QEMU with -icount shift=0
+#   make debug      QEMU halted at reset + gdb-multiarch on build/kernel.elf
+#   make fuzz       long fuzz runs (FUZZ_ITER=..., FUZZ_SEED=...)
+
+B        := build
+CROSS    := riscv64-linux-gnu-
+CC       := $(CROSS)gcc
+OBJCOPY  := $(CROSS)objcopy
+HOSTCC   := gcc
+PYTEST   := /usr/bin/python3 -m pytest
+
+APPEND     ?=
+DISK       ?= $(B)/disk.img
+QEMU_EXTRA ?=
+FASTPATH   ?= 1
+
+SETUP   := $(B)/.setup
+SYSROOT := $(B)/sysroot
+MUSL_CC := $(SYSROOT)/bin/riscv64-mica-musl-gcc
+
+WARN    := -Wall -Wextra -Werror
+ARCH    := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
+# -fno-tree-loop-distribute-patterns: gcc must not turn memset's own loop
+# into a call to memset.
+FREE    := -std=c11 -ffreestanding -nostdlib -fno-builtin -fno-stack-protector \
+           -fno-pie -fno-omit-frame-pointer -fno-tree-loop-distribute-patterns \
+           -O2 -g $(WARN) $(ARCH) -MMD -MP
+KCFLAGS := $(FREE) -Ikernel -Ilibipc/include -DCONFIG_FASTPATH=$(FASTPATH)
+UCFLAGS := $(FREE) -Ilibipc/include
+
+HOSTCFLAGS := -std=c11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer $(WARN) -DHOST_TEST -Ikernel -Ilibipc/include
+
+.DEFAULT_GOAL := all
+.PHONY: all run test host-tests bench debug fuzz clean setup musl
+.SUFFIXES:
+.SECONDEXPANSION:
+.SECONDARY:
+
+all: $(B)/kernel.elf $(MUSL_CC)
+
+# ---- set-up: Debian packages, musl -------------------------------------
+
+$(SETUP): tools/setup.sh
+	@tools/setup.sh
+	@mkdir -p $(B) && touch $@
+
+setup: $(SETUP)
+
+$(MUSL_CC): tools/build-musl.sh | $(SETUP)
+	tools/build-musl.sh $(B)
+
+musl: $(MUSL_CC)
+
+# ---- libipc (user side) and native programs ------------------------------
+
+LIBIPC_SRCS := $(wildcard libipc/*.c) libipc/crt0.S
+LIBIPC_OBJS := $(patsubst %,$(B)/u/%.o,$(LIBIPC_SRCS))
+
+$(B)/u/%.c.o: %.c | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -c -o $@ $<
+
+$(B)/u/%.S.o: %.S | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -c -o $@ $<
+
+$(B)/libipc.a: $(LIBIPC_OBJS)
+	@rm -f $@
+	$(CROSS)ar rcs $@ $^
+
+# Native programs in the boot archive: servers/NAME/*.c and user/NAME/*.c
+# become build/native/NAME.elf and the archive entry NAME.
+NATIVE := servers/root user/ktest
+native_objs = $(patsubst %,$(B)/u/%.o,$(wildcard $(filter %/$(1),$(NATIVE))/*.c))
+
+$(B)/native/%.elf: $$(call native_objs,$$*) $(B)/libipc.a libipc/user.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -static -no-pie -T libipc/user.ld -o $@ $(call native_objs,$*) \
+	    $(B)/libipc.a -Wl,--build-id=none
+
+# ---- boot archive and kernel -----------------------------------------
+
+# badelf is a truncated executable: the boot test checks that the kernel
+# refuses to start it.
+ARCHIVE_NAMES := $(notdir $(NATIVE)) badelf
+ARCHIVE_FILES := $(patsubst %,$(B)/archive/%,$(ARCHIVE_NAMES))
+
+$(B)/archive/%: $(B)/native/%.elf
+	@mkdir -p $(dir $@)
+	$(CROSS)strip --strip-debug -o $@ $<
+
+$(B)/archive/badelf: $(B)/archive/root
+	head -c 3000 $< > $@
+
+$(B)/archive.cpio: $(ARCHIVE_FILES)
+	cd $(B)/archive && printf '%s\n' $(ARCHIVE_NAMES) | cpio --quiet -o -H newc -R 0:0 > ../archive.cpio
+
+KERNEL_SRCS := $(wildcard kernel/*.c kernel/object/*.c kernel/arch/riscv/*.c kernel/arch/riscv/*.S) \
+               libipc/fmt.c libipc/string.c
+KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))
+
+$(B)/k/%.c.o: %.c | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c -o $@ $<
+
+$(B)/k/%.S.o: %.S | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -D__ASSEMBLER__ -DBOOT_ARCHIVE='"$(B)/archive.cpio"' -c -o $@ $<
+
+$(B)/k/kernel/arch/riscv/archive.S.o: $(B)/archive.cpio
+
+$(B)/kernel.elf: $(KERNEL_OBJS) kernel/arch/riscv/kernel.ld
+	$(CC) $(KCFLAGS) -T kernel/arch/riscv/kernel.ld -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--build-id=none -o $@ $(KERNEL_OBJS)
+
+# ---- running ------------------------------------------------------------
+
+run: all
+	tools/qemu.sh $(B)/kernel.elf "$(DISK)" "$(APPEND)" $(QEMU_EXTRA)
+
+debug: all
+	@echo "QEMU waits for gdb on :1234; the console goes to $(B)/debug-console.log"
+	tools/qemu.sh $(B)/kernel.elf "$(DISK)" "$(APPEND)" -serial file:$(B)/debug-console.log \
+	    -display none -monitor none -s -S $(QEMU_EXTRA) & \
+	qpid=$$!; gdb-multiarch -q -ex 'set architecture riscv:rv64' \
+	    -ex 'target remote localhost:1234' $(B)/kernel.elf; kill $$qpid 2>/dev/null; true
+
+# ---- tests ------------------------------------------------------------
+
+# Host unit tests and fuzzers: test/host/NAME.c linked with the pure kernel
+# sources listed in HOST_NAME, built with ASan and UBSan.
+HOST_test_fdt     := kernel/fdt.c
+HOST_fuzz_fdt     := kernel/fdt.c
+HOST_test_elf     := kernel/elf.c
+HOST_fuzz_elf     := kernel/elf.c
+HOST_test_archive := kernel/archive.c
+HOST_fuzz_archive := kernel/archive.c
+HOST_test_kalloc  := kernel/kalloc.c
+HOST_test_cmdline := kernel/cmdline.c
+HOST_test_fmt     := libipc/fmt.c
+HOST_TESTS := $(patsubst test/host/%.c,$(B)/host/%,$(wildcard test/host/*.c))
+
+$(B)/host/%: test/host/%.c $$(HOST_$$*) | $(SETUP)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $(HOST_$*)
+
+$(B)/virt.dtb: | $(SETUP)
+	qemu-system-riscv64 -machine virt -m 256M -machine dumpdtb=$@ -nographic >/dev/null
+
+host-tests: $(HOST_TESTS) $(B)/virt.dtb
+
+test: all host-tests
+	$(PYTEST) -v test/
+
+fuzz: all host-tests
+	MICA_FUZZ_LONG=1 $(PYTEST) -v -k fuzz test/
+
+bench: all
+	$(PYTEST) -v -s test/bench/
+
+clean:
+	rm -rf $(B)/k $(B)/u $(B)/host $(B)/native $(B)/archive $(B)/*.elf $(B)/*.a $(B)/*.cpio
+
+-include $(shell find $(B)/k $(B)/u -name '*.d' 2>/dev/null)

@@ -1,0 +1,17 @@
+/* The supervisor timer: Sstc's stimecmp when the hart has it, else SBI. */
+#ifndef MICA_TIMER_H
+#define MICA_TIMER_H
+
+#include <stdint.h>
+
+struct boot_info;
+
+void timer_init(const struct boot_info *bi);
+/* Arms the timer interrupt for an absolute time in timebase ticks. */
+void timer_set(uint64_t deadline);
+uint64_t timer_now(void);
+uint64_t timer_freq(void);
+/* Called on a supervisor timer interrupt. */
+void timer_interrupt(void);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * User memory access through software page-table walks (see usercopy.h).
+ */
+#include "usercopy.h"
+
+#include "memlayout.h"
+#include "mica/errno.h"
+#include "mica/string.h"
+
+/* Direct-map address of user va if mapped with U and perm, else NULL. */
+static void *user_page(pte_t *root, uint64_t va, uint64_t perm)
+{
+    pte_t *pte = vm_user_lookup(root, va);
+    if (!pte || (*pte & (PTE_U | perm)) != (PTE_U | perm))
+        return NULL;
+    return (char *)pa_to_va(pte_pa(*pte)) + (va & (PAGE_SIZE - 1));
+}
+
+static int check_range(uint64_t va, size_t n)
+{
+    if (va >= USER_TOP || n > USER_TOP - va)
+        return -EFAULT;
+    return 0;
+}
+
+int copy_from_user(pte_t *root, void *dst, uint64_t src, size_t n)
+{
+    if (check_range(src, n))
+        return -EFAULT;
+    while (n) {
+        size_t chunk = PAGE_SIZE - (src & (PAGE_SIZE - 1));
+        if (chunk > n)
+            chunk = n;
+        void *p = user_page(root, src, PTE_R);
+        if (!p)
+            return -EFAULT;
+        memcpy(dst, p, chunk);
+        dst = (char *)dst + chunk;
+        src += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+int copy_to_user(pte_t *root, uint64_t dst, const void *src, size_t n)
+{
+    if (check_range(dst, n))
+        return -EFAULT;
+    while (n) {
+        size_t chunk = PAGE_SIZE - (dst & (PAGE_SIZE - 1));
+        if (chunk > n)
+            chunk = n;
+        void *p = user_page(root, dst, PTE_W);
+        if (!p)
+            return -EFAULT;
+        memcpy(p, src, chunk);
+        src = (const char *)src + chunk;
+        dst += chunk;
+        n -= chunk;
+    }
+    return 0;
+}

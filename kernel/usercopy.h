@@ -1,0 +1,18 @@
+/*
+ * Copies between the kernel and user memory. The kernel never dereferences
+ * a user pointer: it walks the thread's page table in software, checks the
+ * user bit and the rights of every page, and copies through the direct map.
+ * So a bad pointer is an -EFAULT, never a kernel fault.
+ */
+#ifndef MICA_USERCOPY_H
+#define MICA_USERCOPY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vm.h"
+
+int copy_from_user(pte_t *root, void *dst, uint64_t src, size_t n);
+int copy_to_user(pte_t *root, uint64_t dst, const void *src, size_t n);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * Sv39 page tables: the kernel's own mapping and the primitives that user
+ * address spaces are built from.
+ *
+ * Every page table shares the kernel half (root entries 256..511), which
+ * vm_init() fills once at boot and never changes afterwards, so a user
+ * root table only copies those entries. Page-table pages of the user half
+ * come from the caller (an allocator and its context), so that they can be
+ * charged to whoever caused them.
+ */
+#ifndef MICA_VM_H
+#define MICA_VM_H
+
+#define PTE_V (1ul << 0)
+#define PTE_R (1ul << 1)
+#define PTE_W (1ul << 2)
+#define PTE_X (1ul << 3)
+#define PTE_U (1ul << 4)
+#define PTE_G (1ul << 5)
+#define PTE_A (1ul << 6)
+#define PTE_D (1ul << 7)
+#define PTE_PPN_SHIFT 10
+
+#ifndef __ASSEMBLER__
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef uint64_t pte_t;
+
+struct boot_info;
+
+/* Supplies a zeroed page-table page (direct-map address) or NULL. */
+typedef void *(*pt_alloc_fn)(void *ctx);
+
+static inline uint64_t pte_pa(pte_t pte)
+{
+    return (pte >> PTE_PPN_SHIFT) << 12;
+}
+
+void vm_init(const struct boot_info *bi);
+/* satp value of the kernel-only page table (used while no user thread runs). */
+uint64_t vm_kernel_satp(void);
+uint64_t vm_satp(pte_t *root);
+
+/* A new user root table sharing the kernel half, or NULL. */
+pte_t *vm_user_create(pt_alloc_fn alloc, void *ctx);
+/* Frees every user-half page-table page through free_fn (not the frames
+ * mapped by them), then the root. */
+void vm_user_destroy(pte_t *root, void (*free_fn)(void *page, void *ctx), void *ctx);
+/* Maps one 4 KiB page at user va. perm is a set of PTE_R/W/X. Returns 0,
+ * -1 if a page table could not be allocated, -2 if va is already mapped. */
+int vm_user_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t perm,
+                pt_alloc_fn alloc, void *ctx);
+/* Removes the mapping at va; returns the old PTE (0 if none). */
+pte_t vm_user_unmap(pte_t *root, uint64_t va);
+/* The leaf PTE for user va, or NULL (no allocation). */
+pte_t *vm_user_lookup(pte_t *root, uint64_t va);
+
+#endif
+#endif

@@ -1,0 +1,12 @@
+/* Entry of native programs: a0 = argument from the creator, sp set. */
+    .section .text.start, "ax"
+    .globl _start
+_start:
+    rdinstret a1
+.option push
+.option norelax
+    lla     gp, __global_pointer$
+.option pop
+    mv      s0, zero                /* ends frame-pointer chains */
+    call    runtime_start
+1:  j       1b

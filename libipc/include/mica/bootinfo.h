@@ -1,0 +1,32 @@
+/*
+ * What the kernel tells the first user process. The kernel maps one
+ * read-only page holding struct mica_bootinfo at MICA_BOOTINFO_VA and
+ * passes its address in a0; the process's stack ends at MICA_STACK_TOP.
+ */
+#ifndef MICA_BOOTINFO_H
+#define MICA_BOOTINFO_H
+
+#include <stdint.h>
+
+#define MICA_BOOTINFO_MAGIC   0x4d494341u   /* "MICA" */
+#define MICA_BOOTINFO_VERSION 1
+#define MICA_BOOTINFO_VA      0x3ffffff000ul
+#define MICA_STACK_TOP        0x3fffff0000ul
+#define MICA_STACK_PAGES      16
+#define MICA_CMDLINE_MAX      256
+
+struct mica_bootinfo {
+    uint32_t magic;
+    uint32_t version;
+    uint64_t firmware_instret;   /* rdinstret at kernel entry */
+    uint64_t kernel_instret;     /* rdinstret just before the first sret to user */
+    uint64_t timebase_freq;      /* rdtime ticks per second */
+    uint64_t total_pages;        /* physical pages the kernel manages */
+    uint64_t free_pages;         /* free when the process started */
+    char init[MICA_CMDLINE_MAX]; /* the init= command: "PATH ARGS...", or "" */
+    char cmdline[MICA_CMDLINE_MAX]; /* the whole kernel command line */
+};
+
+_Static_assert(sizeof(struct mica_bootinfo) <= 4096, "bootinfo fits a page");
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * Error codes of kernel calls and server protocols, returned negated. The
+ * values are Linux's (and musl's), written the way musl writes them, so
+ * that code including both sees one definition; Mica's own codes start at
+ * 512, beyond any Linux errno.
+ */
+#ifndef MICA_ERRNO_H
+#define MICA_ERRNO_H
+
+#define EPERM            1
+#define ENOENT           2
+#define ESRCH            3
+#define EINTR            4
+#define EIO              5
+#define E2BIG            7
+#define ENOEXEC          8
+#define EBADF            9
+#define EAGAIN          11
+#define ENOMEM          12
+#define EACCES          13
+#define EFAULT          14
+#define EBUSY           16
+#define EEXIST          17
+#define ENODEV          19
+#define EINVAL          22
+#define ENOSPC          28
+#define ERANGE          34
+#define ENAMETOOLONG    36
+#define ENOSYS          38
+#define ETIMEDOUT      110
+
+/* The thread holding the reply right died or deleted it unanswered. */
+#define EPEERDIED      512
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * The C side of crt0: records the start instruction count, runs main and
+ * exits with its status; debug_printf.
+ */
+#include <stdarg.h>
+
+#include "mica/fmt.h"
+#include "mica/runtime.h"
+#include "mica/sys.h"
+
+uint64_t runtime_start_instret;
+
+__attribute__((noreturn)) void runtime_start(void *arg, uint64_t instret)
+{
+    runtime_start_instret = instret;
+    mica_exit(main(arg));
+}
+
+void debug_printf(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = fmt_vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    mica_debug_puts(buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
+}
