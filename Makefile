@@ -6,7 +6,8 @@
 #   make test       host unit tests, fuzz smoke runs, then QEMU tests
 #   make bench      benchmarks in QEMU with -icount shift=0
 #   make debug      QEMU halted at reset + gdb-multiarch on build/kernel.elf
-#   make fuzz       long fuzz runs (FUZZ_ITER=..., FUZZ_SEED=...)
+#   make fuzz       long fuzz runs with random, printed seeds
+#   V=1             show the full compiler command lines
 
 B        := build
 CROSS    := riscv64-linux-gnu-
@@ -19,6 +20,8 @@ APPEND     ?=
 DISK       ?= $(B)/disk.img
 QEMU_EXTRA ?=
 FASTPATH   ?= 1
+V          ?= 0
+Q          := $(if $(filter 1,$(V)),,@)
 
 SETUP   := $(B)/.setup
 SYSROOT := $(B)/sysroot
@@ -65,11 +68,13 @@ LIBIPC_OBJS := $(patsubst %,$(B)/u/%.o,$(LIBIPC_SRCS))
 
 $(B)/u/%.c.o: %.c | $(SETUP)
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(UCFLAGS) -c -o $@ $<
 
 $(B)/u/%.S.o: %.S | $(SETUP)
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -c -o $@ $<
+	@echo "  AS      $<"
+	$(Q)$(CC) $(UCFLAGS) -c -o $@ $<
 
 $(B)/libipc.a: $(LIBIPC_OBJS)
 	@rm -f $@
@@ -82,7 +87,8 @@ native_objs = $(patsubst %,$(B)/u/%.o,$(wildcard $(filter %/$(1),$(NATIVE))/*.c)
 
 $(B)/native/%.elf: $$(call native_objs,$$*) $(B)/libipc.a libipc/user.ld
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -static -no-pie -T libipc/user.ld -o $@ $(call native_objs,$*) \
+	@echo "  LD      $@"
+	$(Q)$(CC) $(UCFLAGS) -static -no-pie -T libipc/user.ld -o $@ $(call native_objs,$*) \
 	    $(B)/libipc.a -Wl,--build-id=none
 
 # ---- boot archive and kernel -----------------------------------------
@@ -108,16 +114,19 @@ KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))
 
 $(B)/k/%.c.o: %.c | $(SETUP)
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -c -o $@ $<
 
 $(B)/k/%.S.o: %.S | $(SETUP)
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -D__ASSEMBLER__ -DBOOT_ARCHIVE='"$(B)/archive.cpio"' -c -o $@ $<
+	@echo "  AS      $<"
+	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLER__ -DBOOT_ARCHIVE='"$(B)/archive.cpio"' -c -o $@ $<
 
 $(B)/k/kernel/arch/riscv/archive.S.o: $(B)/archive.cpio
 
 $(B)/kernel.elf: $(KERNEL_OBJS) kernel/arch/riscv/kernel.ld
-	$(CC) $(KCFLAGS) -T kernel/arch/riscv/kernel.ld -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--build-id=none -o $@ $(KERNEL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(KCFLAGS) -T kernel/arch/riscv/kernel.ld -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--build-id=none -o $@ $(KERNEL_OBJS)
 
 # ---- running ------------------------------------------------------------
 
@@ -148,7 +157,8 @@ HOST_TESTS := $(patsubst test/host/%.c,$(B)/host/%,$(wildcard test/host/*.c))
 
 $(B)/host/%: test/host/%.c $$(HOST_$$*) | $(SETUP)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $(HOST_$*)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $(HOST_$*)
 
 $(B)/virt.dtb: | $(SETUP)
 	qemu-system-riscv64 -machine virt -m 256M -machine dumpdtb=$@ -nographic >/dev/null

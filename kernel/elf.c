@@ -161,6 +161,11 @@ static const char *check_load(const struct elf64_phdr *ph, size_t len,
         return "elf: segment vaddr and offset not congruent mod page size";
     if (ph->p_flags & ~(uint32_t)(ELF_SEG_R | ELF_SEG_W | ELF_SEG_X))
         return "elf: segment has unknown flags";
+    /* Sv39 cannot map a page writable but not readable, or with no rights. */
+    if (!(ph->p_flags & ELF_SEG_R) && (ph->p_flags & ELF_SEG_W))
+        return "elf: segment is writable but not readable";
+    if (!(ph->p_flags & (ELF_SEG_R | ELF_SEG_X)))
+        return "elf: segment has no access rights";
     return NULL;
 }
 

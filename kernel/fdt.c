@@ -108,7 +108,7 @@ enum node_kind {
     NODE_CHOSEN,            /* /chosen */
     NODE_ALIASES,           /* /aliases */
     NODE_CPUS,              /* /cpus */
-    NODE_CPU,               /* a child of /cpus; demoted if not a cpu */
+    NODE_CPU,               /* a child of /cpus: a cpu, or cpu-map */
     NODE_CPU_CHILD,         /* a child of a cpu: its interrupt controller */
     NODE_RESERVED,          /* /reserved-memory */
     NODE_RESERVED_CHILD,
@@ -204,11 +204,6 @@ static bool mem_eq(const uint8_t *a, const uint8_t *b, size_t n)
     return true;
 }
 
-static uint8_t lower(uint8_t c)
-{
-    return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
 /* Copies the string in src[0, len) into dst (cap > 0 bytes), truncating,
  * always NUL-terminated. */
 static void copy_string(char *dst, size_t cap, const uint8_t *src, size_t len)
@@ -280,23 +275,31 @@ static bool first_u32(const struct walker *w, enum prop_id id, uint32_t *v)
     return true;
 }
 
-/* Whether "sstc" is one of the '_'-separated tokens of an isa string. */
+/* A device's PLIC source: the first cell of "interrupts", else the cell
+ * after the phandle in "interrupts-extended" (one cell per source, as the
+ * PLIC's #interrupt-cells is 1). */
+static bool device_irq(const struct walker *w, uint32_t *irq)
+{
+    if (first_u32(w, P_INTERRUPTS, irq))
+        return true;
+    if (!has_prop(w, P_INTERRUPTS_EXTENDED) || w->props[P_INTERRUPTS_EXTENDED].len < 8)
+        return false;
+    *irq = be32(prop_val(w, P_INTERRUPTS_EXTENDED) + 4);
+    return true;
+}
+
+/* Whether "sstc" is one of the '_'-separated tokens of an isa string (the
+ * binding makes them lowercase). */
 static bool isa_has_sstc(const uint8_t *isa, size_t len)
 {
-    static const char sstc[] = "sstc";
     size_t n = str_nlen(isa, len);
 
     for (size_t i = 0; i < n; ) {
         size_t j = i;
         while (j < n && isa[j] != '_')
             j++;
-        if (j - i == sizeof(sstc) - 1) {
-            size_t k = 0;
-            while (k < j - i && lower(isa[i + k]) == (uint8_t)sstc[k])
-                k++;
-            if (k == j - i)
-                return true;
-        }
+        if (bytes_eq(isa + i, j - i, "sstc"))
+            return true;
         i = j + 1;
     }
     return false;
@@ -398,7 +401,7 @@ static int read_timebase(struct walker *w, uint64_t *hz)
 static void do_chosen(struct walker *w)
 {
     const uint8_t *p = prop_val(w, P_STDOUT_PATH);
-    size_t n;
+    size_t n = 0, len;
 
     if (has_prop(w, P_BOOTARGS))
         copy_string(w->out->bootargs, FDT_BOOTARGS_MAX,
@@ -406,10 +409,9 @@ static void do_chosen(struct walker *w)
     if (!has_prop(w, P_STDOUT_PATH))
         return;
     /* "/soc/serial@10000000:115200": the options are the UART's business. */
-    n = str_nlen(p, w->props[P_STDOUT_PATH].len);
-    for (size_t i = 0; i < n; i++)
-        if (p[i] == ':')
-            n = i;
+    len = str_nlen(p, w->props[P_STDOUT_PATH].len);
+    while (n < len && p[n] != ':')
+        n++;
     w->stdout_path = p;
     w->stdout_len = (uint32_t)n;
     w->stdout_is_alias = n > 0 && p[0] != '/';
@@ -431,10 +433,8 @@ static int do_cpu(struct walker *w, struct frame *f)
     bool found;
     uint64_t hz;
 
-    if (!is_cpu(w, f)) {
-        f->kind = NODE_OTHER;  /* cpu-map and the like: not its children either */
-        return 0;
-    }
+    if (!is_cpu(w, f))
+        return 0;   /* cpu-map: its children never see boot_cpu set */
     w->have_cpu = true;
     if (read_timebase(w, &hz) < 0 || first_reg(w, &r, &found) < 0)
         return -1;
@@ -502,16 +502,12 @@ static bool name_matches(const struct walker *w, const struct frame *f,
                          const uint8_t *c, size_t n)
 {
     const uint8_t *name = w->st + f->name_off;
-    size_t base_len = f->name_len;
+    size_t base_len = 0;
 
     if (n == f->name_len && mem_eq(c, name, n))
         return true;
-    for (size_t i = 0; i < f->name_len; i++)
-        if (name[i] == '@')
-            base_len = i;
-    for (size_t i = 0; i < n; i++)
-        if (c[i] == '@')
-            return false;
+    while (base_len < f->name_len && name[base_len] != '@')
+        base_len++;
     return n == base_len && mem_eq(c, name, n);
 }
 
@@ -583,7 +579,7 @@ static int do_uart(struct walker *w)
     out->uart.irq = 0;
     out->uart_reg_shift = 0;
     out->uart_reg_io_width = 1;
-    first_u32(w, P_INTERRUPTS, &out->uart.irq);
+    device_irq(w, &out->uart.irq);
     first_u32(w, P_REG_SHIFT, &out->uart_reg_shift);
     first_u32(w, P_REG_IO_WIDTH, &out->uart_reg_io_width);
     return 0;
@@ -604,13 +600,16 @@ static int plic_context(const struct walker *w)
     return -1;
 }
 
+/* With one PLIC per socket (QEMU -numa), ours is the one with a context for
+ * the boot hart; without any such, the first. */
 static int do_plic(struct walker *w)
 {
     struct boot_info *out = w->out;
     struct fdt_region r;
     bool found;
+    int context = plic_context(w);
 
-    if (out->has_plic)
+    if (out->has_plic && (out->plic_context >= 0 || context < 0))
         return 0;
     if (first_reg(w, &r, &found) < 0)
         return -1;
@@ -620,7 +619,7 @@ static int do_plic(struct walker *w)
     out->plic = r;
     out->plic_ndev = 0;
     first_u32(w, P_NDEV, &out->plic_ndev);
-    out->plic_context = plic_context(w);
+    out->plic_context = context;
     return 0;
 }
 
@@ -659,7 +658,7 @@ static int do_virtio(struct walker *w)
 
     if (first_reg(w, &d.reg, &found) < 0)
         return -1;
-    if (!found || !first_u32(w, P_INTERRUPTS, &d.irq))
+    if (!found || !device_irq(w, &d.irq))
         return 0;
     i = out->nvirtio;
     if (i == FDT_MAX_VIRTIO) {
@@ -821,8 +820,6 @@ static int prop(struct walker *w, uint32_t *pos)
     v.len = be32(w->st + *pos);
     nameoff = be32(w->st + *pos + 4);
     v.off = *pos + 8;
-    if (v.len > w->st_size - v.off)
-        return fail(w, "fdt: truncated property");
     if (nameoff >= w->str_size)
         return fail(w, "fdt: property name out of range");
     name = w->str + nameoff;
@@ -962,13 +959,10 @@ static int parse(struct walker *w, const uint8_t *b, size_t len)
         read_rsvmap(w, b, total, rsvmap) < 0 ||
         walk(w, PASS_CPUS) < 0)
         return -1;
-    if (w->stdout_is_alias) {
-        if (walk(w, PASS_ALIASES) < 0)
-            return -1;
-        if (w->stdout_is_alias)
-            w->stdout_len = 0;  /* unknown alias: fall back to the first UART */
-    }
-    if (walk(w, PASS_DEVICES) < 0)
+    /* An alias not in /aliases stays one and names no node: the first UART
+     * is used. */
+    if ((w->stdout_is_alias && walk(w, PASS_ALIASES) < 0) ||
+        walk(w, PASS_DEVICES) < 0)
         return -1;
     return finish(w);
 }

@@ -1,8 +1,9 @@
 /*
  * The first process: the kernel builds it from an ELF image in the boot
  * archive (kernel/arch/riscv/archive.S) after elf_check() has vetted every
- * segment, gives it a stack and a read-only boot-info page, and makes its
- * thread runnable. Everything after it is built by user space.
+ * segment. It gets every free page as its budget, the IRQ and device
+ * control capabilities, a stack, an IPC buffer and a read-only boot-info
+ * page. Everything after it is built by user space.
  */
 #include "loader.h"
 
@@ -12,11 +13,13 @@
 #include "elf.h"
 #include "kalloc.h"
 #include "memlayout.h"
+#include "object/budget.h"
+#include "object/frame.h"
+#include "object/irq.h"
+#include "object/process.h"
 #include "object/thread.h"
 #include "panic.h"
-#include "sched.h"
 #include "timer.h"
-#include "vm.h"
 #include "arch/riscv/csr.h"
 #include "mica/bootinfo.h"
 #include "mica/string.h"
@@ -25,36 +28,33 @@
 
 extern const char boot_archive[], boot_archive_end[];
 
-static struct process first_process;
-static struct thread first_thread;
-
-static void *page_alloc(void *ctx)
+/* Maps a new zeroed frame of npages at va; returns its kernel address. */
+static void *map_new(struct process *p, uint64_t va, uint32_t npages, unsigned rights,
+                     struct frame **out)
 {
-    (void)ctx;
-    return kalloc_page();
-}
-
-/* Maps a fresh zeroed page at va; returns its kernel address. */
-static void *map_new_page(pte_t *root, uint64_t va, uint64_t perm)
-{
-    void *page = kalloc_page();
-    if (!page || vm_user_map(root, va, va_to_pa(page), perm, page_alloc, NULL))
+    struct frame *f = frame_create(p->budget, npages);
+    if (!f)
         panic("loader: out of memory");
-    return page;
+    for (uint32_t i = 0; i < npages; i++)
+        if (aspace_map(p, f, va + i * PAGE_SIZE, rights, i))
+            panic("loader: cannot map %lx", (unsigned long)va);
+    if (out)
+        *out = f;
+    return pa_to_va(f->pa);
 }
 
-static uint64_t perm_of(uint32_t flags)
+static unsigned rights_of(uint32_t flags)
 {
-    return ((flags & ELF_SEG_R) ? PTE_R : 0) | ((flags & ELF_SEG_W) ? PTE_W : 0) |
-           ((flags & ELF_SEG_X) ? PTE_X : 0);
+    return ((flags & ELF_SEG_R) ? MICA_R_READ : 0) | ((flags & ELF_SEG_W) ? MICA_R_WRITE : 0) |
+           ((flags & ELF_SEG_X) ? MICA_R_EXEC : 0);
 }
 
-static void load_segment(pte_t *root, const char *file, const struct elf_segment *s)
+static void load_segment(struct process *p, const char *file, const struct elf_segment *s)
 {
     uint64_t start = PAGE_ROUND_DOWN(s->vaddr);
     uint64_t end = PAGE_ROUND_UP(s->vaddr + s->memsz);
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-        char *page = map_new_page(root, va, perm_of(s->flags));
+        char *page = map_new(p, va, 1, rights_of(s->flags), NULL);
         /* The part of [vaddr, vaddr + filesz) that falls in this page. */
         uint64_t lo = va < s->vaddr ? s->vaddr : va;
         uint64_t hi = va + PAGE_SIZE;
@@ -80,6 +80,11 @@ static void fill_bootinfo(struct mica_bootinfo *bi, const struct cmdline *cmd,
     bi->cmdline[n] = '\0';
 }
 
+static void give(struct process *p, unsigned slot, struct object *o)
+{
+    cap_install(&p->cspace.slots[slot], o, o->type, MICA_R_ALL, 0);
+}
+
 void loader_start_first(const struct cmdline *cmd, const char *bootargs,
                         uint64_t firmware_instret)
 {
@@ -93,21 +98,33 @@ void loader_start_first(const struct cmdline *cmd, const char *bootargs,
                   &img, &err))
         panic("loader: '%s' rejected: %s", cmd->root, err);
 
-    struct process *p = &first_process;
-    p->pagetable = vm_user_create(page_alloc, NULL);
-    if (!p->pagetable)
+    struct budget *b = budget_boot(kalloc_free_pages());
+    struct process *p = process_create(b, MICA_MAX_SLOTS);
+    struct thread *t = p ? thread_create(b, p) : NULL;
+    if (!t)
         panic("loader: out of memory");
-    p->is_first = 1;
+    p->is_first = true;
     for (int i = 0; i < img.nseg; i++)
-        load_segment(p->pagetable, e.data, &img.seg[i]);
-    for (uint64_t i = 1; i <= MICA_STACK_PAGES; i++)
-        map_new_page(p->pagetable, MICA_STACK_TOP - i * PAGE_SIZE, PTE_R | PTE_W);
-    struct mica_bootinfo *bi = map_new_page(p->pagetable, MICA_BOOTINFO_VA, PTE_R);
+        load_segment(p, e.data, &img.seg[i]);
+    map_new(p, MICA_STACK_TOP - MICA_STACK_PAGES * PAGE_SIZE, MICA_STACK_PAGES,
+            MICA_R_READ | MICA_R_WRITE, NULL);
+    struct frame *ipcbuf;
+    map_new(p, MICA_IPCBUF_VA, 1, MICA_R_READ | MICA_R_WRITE, &ipcbuf);
+    struct mica_bootinfo *bi = map_new(p, MICA_BOOTINFO_VA, 1, MICA_R_READ, NULL);
     fill_bootinfo(bi, cmd, bootargs, firmware_instret);
 
-    struct thread *t = &first_thread;
-    thread_init(t, p, cmd->root, FIRST_PRIO);
-    p->main = t;
+    give(p, MICA_SLOT_SELF, &p->hdr);
+    give(p, MICA_SLOT_THREAD, &t->hdr);
+    give(p, MICA_SLOT_BUDGET, &b->hdr);
+    give(p, MICA_SLOT_IRQ_CONTROL, irq_control());
+    give(p, MICA_SLOT_DEVICE_CONTROL, device_control());
+    give(p, MICA_SLOT_IPC_BUFFER, &ipcbuf->hdr);
+
+    object_get(&ipcbuf->hdr);
+    t->ipcbuf_frame = ipcbuf;
+    t->ipcbuf = pa_to_va(ipcbuf->pa);
+    t->prio = t->mcp = FIRST_PRIO;
+    thread_set_name(t, cmd->root);
     thread_start(t, img.entry, MICA_STACK_TOP, MICA_BOOTINFO_VA);
     kprintf("loader: started '%s' (%lu KiB), entry %lx\n", cmd->root,
             (unsigned long)(e.size / 1024), (unsigned long)img.entry);

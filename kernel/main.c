@@ -10,9 +10,11 @@
 #include "kalloc.h"
 #include "loader.h"
 #include "memlayout.h"
+#include "object/frame.h"
 #include "panic.h"
 #include "plic.h"
 #include "sched.h"
+#include "selfcheck.h"
 #include "timer.h"
 #include "vm.h"
 
@@ -52,9 +54,11 @@ void kmain(unsigned long hartid, uint64_t fdt_pa, uint64_t firmware_instret)
     vm_init(&boot_info);                          /* final kernel page table */
     kprintf("memory: %lu KiB free of %lu KiB\n",
             (unsigned long)(kalloc_free_pages() * 4), (unsigned long)(kalloc_total_pages() * 4));
+    frame_init(&boot_info);                       /* page owners, device regions */
     plic_init(&boot_info);                        /* external interrupts, all masked */
     timer_init(&boot_info);                       /* scheduler tick */
     cmdline_parse(boot_info.bootargs, &cmdline, cmdline_warn);
+    selfcheck_boot_done();                        /* the kernel's own pages, counted */
     loader_start_first(&cmdline, boot_info.bootargs, firmware_instret);
     sched_return_to_user();                       /* never returns */
 }

@@ -8,7 +8,7 @@
 
 #include "console.h"
 #include "fdt.h"
-#include "irq.h"
+#include "object/irq.h"
 #include "memlayout.h"
 #include "panic.h"
 #include "plic.h"

@@ -1,28 +1,46 @@
 /*
- * Kernel call dispatch: a table indexed by -a7, one sys_* function per
- * call, each validating its arguments before it changes anything. An ecall
- * with a7 >= 0 is a Linux system call and not the kernel's business.
+ * Kernel call dispatch: a table indexed by -a7. Each sys_* function first
+ * decodes (looks up and checks every capability and argument, and can fail
+ * with an error code), then invokes (changes state, and cannot fail). The
+ * IPC calls are in ipc_syscall.c, the object calls in object_syscall.c.
  */
 #include <stdint.h>
 
 #include "console.h"
+#include "fault.h"
+#include "object/cspace.h"
+#include "object/process.h"
 #include "object/thread.h"
+#include "sched.h"
 #include "syscall.h"
+#include "syscall_table.h"
 #include "usercopy.h"
 #include "mica/errno.h"
 #include "mica/syscall.h"
 
-typedef long (*syscall_fn)(struct thread *t);
-
-static inline uint64_t arg(struct thread *t, int n)
+struct cap *syscall_cap(struct thread *t, uint64_t slot, unsigned type, unsigned rights,
+                        long *err)
 {
-    return t->ctx.regs[REG_A0 + n];
+    struct cap *c = cspace_lookup(&t->proc->cspace, slot);
+    if (!c) {
+        *err = -EBADF;
+        return NULL;
+    }
+    if (type && c->type != type) {
+        *err = -EINVAL;
+        return NULL;
+    }
+    if ((c->rights & rights) != rights) {
+        *err = -EACCES;
+        return NULL;
+    }
+    return c;
 }
 
-static long sys_debug_puts(struct thread *t)
+long sys_debug_puts(struct thread *t)
 {
     char buf[256];
-    uint64_t p = arg(t, 0), len = arg(t, 1);
+    uint64_t p = SYS_ARG(t, 0), len = SYS_ARG(t, 1);
     if (len > MICA_DEBUG_PUTS_MAX)
         return -EINVAL;
     for (uint64_t done = 0; done < len;) {
@@ -35,26 +53,38 @@ static long sys_debug_puts(struct thread *t)
     return (long)len;
 }
 
-static long sys_exit(struct thread *t)
+long sys_exit(struct thread *t)
 {
-    thread_exit(t, (int)arg(t, 0));
+    process_exit(t->proc, t, (int)SYS_ARG(t, 0));
+    return SYS_KEEP_REGS;
+}
+
+long sys_yield(struct thread *t)
+{
+    (void)t;
+    sched_yield();
     return 0;
 }
 
+typedef long (*syscall_fn)(struct thread *t);
+
 static const syscall_fn table[MICA_SYS_COUNT + 1] = {
-    [-MICA_SYS_DEBUG_PUTS] = sys_debug_puts,
-    [-MICA_SYS_EXIT] = sys_exit,
+#define X(nr, fn) [-(nr)] = fn,
+    SYSCALL_TABLE(X)
+#undef X
 };
 
 void syscall_dispatch(struct thread *t)
 {
     int64_t nr = (int64_t)t->ctx.regs[REG_A7];
-    t->ctx.pc += 4;
-    if (nr < 0 && nr >= -MICA_SYS_COUNT && table[-nr]) {
-        long r = table[-nr](t);
-        t->ctx.regs[REG_A0] = (uint64_t)r;
+    if (nr >= 0) {
+        fault_syscall(t);            /* a Linux system call: not ours */
         return;
     }
-    /* Linux system calls become fault messages once fault endpoints exist. */
-    t->ctx.regs[REG_A0] = (uint64_t)-ENOSYS;
+    t->ctx.pc += 4;
+    long r = -ENOSYS;
+    if (nr >= -MICA_SYS_COUNT && table[-nr])
+        r = table[-nr](t);
+    if (r != SYS_KEEP_REGS)
+        t->ctx.regs[REG_A0] = (uint64_t)r;
 }

@@ -7,6 +7,7 @@
 
 #include "console.h"
 #include "fdt.h"
+#include "object/notification.h"
 #include "panic.h"
 #include "sched.h"
 #include "timer.h"
@@ -19,6 +20,7 @@ static bool use_sstc;
 static uint64_t freq;
 static uint64_t tick_len;
 static uint64_t next_tick;
+static uint64_t next_timer;     /* earliest notification timer, 0 if none */
 
 void timer_init(const struct boot_info *bi)
 {
@@ -50,11 +52,19 @@ void timer_set(uint64_t deadline)
         sbi_set_timer(deadline);
 }
 
+void timer_reprogram(void)
+{
+    next_timer = notification_timers_run(timer_now());
+    timer_set(next_timer && next_timer < next_tick ? next_timer : next_tick);
+}
+
 void timer_interrupt(void)
 {
     uint64_t now = timer_now();
-    while (next_tick <= now)
-        next_tick += tick_len;
-    timer_set(next_tick);
-    sched_tick();
+    if (next_tick <= now) {
+        while (next_tick <= now)
+            next_tick += tick_len;
+        sched_tick();
+    }
+    timer_reprogram();
 }

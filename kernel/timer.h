@@ -11,6 +11,8 @@ void timer_init(const struct boot_info *bi);
 void timer_set(uint64_t deadline);
 uint64_t timer_now(void);
 uint64_t timer_freq(void);
+/* Programs the hardware for the earlier of the next tick and timer. */
+void timer_reprogram(void);
 /* Called on a supervisor timer interrupt. */
 void timer_interrupt(void);
 

@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 #include "console.h"
+#include "fastpath.h"
+#include "fault.h"
+#include "object/object.h"
 #include "object/thread.h"
 #include "panic.h"
 #include "plic.h"
@@ -53,29 +56,20 @@ static void interrupt(uint64_t irq)
     }
 }
 
-/*
- * A fault the kernel does not resolve itself. Until fault endpoints exist,
- * the thread is stopped and the fault reported; the first process's fault
- * ends the system.
- */
-static void user_fault(struct thread *t, uint64_t cause, uint64_t tval)
-{
-    kprintf("thread %s: %s at pc %lx addr %lx; stopped\n", t->name,
-            trap_exception_name(cause), (unsigned long)t->ctx.pc,
-            (unsigned long)tval);
-    thread_exit(t, 255);
-}
-
 void trap_user(struct user_context *ctx)
 {
     struct thread *t = (struct thread *)ctx;
     uint64_t cause = csr_read(scause);
-    if (cause & SCAUSE_INTR)
-        interrupt(cause & ~SCAUSE_INTR);
-    else if (cause == EXC_ECALL_U)
+    if (cause == EXC_ECALL_U) {
+        fastpath_try(t);             /* returns only when it does not apply */
         syscall_dispatch(t);
-    else
-        user_fault(t, cause, csr_read(stval));
+    } else if (cause & SCAUSE_INTR) {
+        interrupt(cause & ~SCAUSE_INTR);
+    } else {
+        fault_exception(t, cause, csr_read(stval));
+    }
+    if (object_reap_pending())
+        object_reap();
     sched_return_to_user();
 }
 

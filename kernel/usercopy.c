@@ -60,3 +60,42 @@ int copy_to_user(pte_t *root, uint64_t dst, const void *src, size_t n)
     }
     return 0;
 }
+
+int copy_user_to_user(pte_t *dst_root, uint64_t dst, pte_t *src_root, uint64_t src, size_t n)
+{
+    if (check_range(src, n) || check_range(dst, n))
+        return -EFAULT;
+    while (n) {
+        size_t chunk = PAGE_SIZE - (src & (PAGE_SIZE - 1));
+        size_t dchunk = PAGE_SIZE - (dst & (PAGE_SIZE - 1));
+        if (dchunk < chunk)
+            chunk = dchunk;
+        if (chunk > n)
+            chunk = n;
+        void *s = user_page(src_root, src, PTE_R);
+        void *d = user_page(dst_root, dst, PTE_W);
+        if (!s || !d)
+            return -EFAULT;
+        memmove(d, s, chunk);
+        src += chunk;
+        dst += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+int copy_string_from_user(pte_t *root, char *dst, uint64_t src, size_t max)
+{
+    for (size_t i = 0; i < max; i++) {
+        if (check_range(src + i, 1))
+            return -EFAULT;
+        const char *p = user_page(root, src + i, PTE_R);
+        if (!p)
+            return -EFAULT;
+        dst[i] = *p;
+        if (!*p)
+            return 0;
+    }
+    dst[max - 1] = '\0';
+    return -ENAMETOOLONG;
+}

@@ -360,6 +360,7 @@ int main(int argc, char **argv)
     find_headers(seed, seed_len);
     if (!seed_valid(seed, seed_len)) {
         fprintf(stderr, "fuzz_archive: the seed itself is malformed\n");
+        free(seed);
         return 2;
     }
 

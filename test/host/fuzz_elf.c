@@ -406,6 +406,7 @@ int main(int argc, char **argv)
     struct elf_image out;
     if (elf_check(seed, seed_len, USER_TOP, &out, &err) != 0) {
         fprintf(stderr, "fuzz_elf: the seed itself is rejected: %s\n", err);
+        free(seed);
         return 2;
     }
 

@@ -2,6 +2,7 @@
  * What the kernel tells the first user process. The kernel maps one
  * read-only page holding struct mica_bootinfo at MICA_BOOTINFO_VA and
  * passes its address in a0; the process's stack ends at MICA_STACK_TOP.
+ * Its capabilities are in the slots MICA_SLOT_* of mica/syscall.h.
  */
 #ifndef MICA_BOOTINFO_H
 #define MICA_BOOTINFO_H
@@ -11,6 +12,7 @@
 #define MICA_BOOTINFO_MAGIC   0x4d494341u   /* "MICA" */
 #define MICA_BOOTINFO_VERSION 1
 #define MICA_BOOTINFO_VA      0x3ffffff000ul
+#define MICA_IPCBUF_VA        0x3fffffe000ul  /* the first thread's IPC buffer */
 #define MICA_STACK_TOP        0x3fffff0000ul
 #define MICA_STACK_PAGES      16
 #define MICA_CMDLINE_MAX      256

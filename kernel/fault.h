@@ -1,0 +1,22 @@
+/*
+ * Faults as messages: a user thread's exception, or its ecall with a7 >= 0
+ * (a Linux system call), stops it and sends a fault message to its fault
+ * endpoint as a call; the handler's reply resumes or stops it
+ * (mica/syscall.h, enum mica_fault).
+ */
+#ifndef MICA_FAULT_H
+#define MICA_FAULT_H
+
+#include <stdint.h>
+
+struct thread;
+
+/* Handles a synchronous exception scause/stval of t (current). */
+void fault_exception(struct thread *t, uint64_t cause, uint64_t tval);
+/* An ecall whose a7 is not a kernel call. */
+void fault_syscall(struct thread *t);
+/* Sends t's pending fault again (its handler died before answering). */
+void fault_resend(struct thread *t);
+const char *trap_exception_name(uint64_t cause);
+
+#endif

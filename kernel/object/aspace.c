@@ -1,0 +1,121 @@
+/*
+ * Address spaces: the mappings of a process's page table. Each mapped page
+ * holds a reference on its frame; page tables are charged to the process's
+ * budget.
+ */
+#include "object/budget.h"
+#include "object/frame.h"
+#include "object/process.h"
+#include "memlayout.h"
+#include "sched.h"
+#include "arch/riscv/csr.h"
+#include "mica/errno.h"
+
+static void *pt_alloc(void *ctx)
+{
+    return budget_alloc_pages(ctx, 1);
+}
+
+static uint64_t pte_perm(unsigned rights)
+{
+    return ((rights & MICA_R_READ) ? PTE_R : 0) | ((rights & MICA_R_WRITE) ? PTE_W : 0) |
+           ((rights & MICA_R_EXEC) ? PTE_X : 0);
+}
+
+/* Rights Sv39 can express: W needs R, and a leaf needs R or X. */
+static bool valid_rights(unsigned rights)
+{
+    if (rights & ~(unsigned)(MICA_R_READ | MICA_R_WRITE | MICA_R_EXEC))
+        return false;
+    if ((rights & MICA_R_WRITE) && !(rights & MICA_R_READ))
+        return false;
+    return (rights & (MICA_R_READ | MICA_R_EXEC)) != 0;
+}
+
+static bool valid_va(uint64_t va)
+{
+    return va >= PAGE_SIZE && va < USER_TOP && (va & (PAGE_SIZE - 1)) == 0;
+}
+
+int aspace_map(struct process *p, struct frame *f, uint64_t va, unsigned rights,
+               uint64_t page)
+{
+    if (!valid_va(va) || !valid_rights(rights) || page >= f->npages)
+        return -EINVAL;
+    if (p->dead)
+        return -ESRCH;
+    int r = vm_user_map(p->pagetable, va, f->pa + page * PAGE_SIZE, pte_perm(rights),
+                        pt_alloc, p->budget);
+    if (r == -2)
+        return -EEXIST;
+    if (r < 0)
+        return -ENOMEM;
+    object_get(&f->hdr);
+    return 0;
+}
+
+int aspace_unmap(struct process *p, uint64_t va)
+{
+    if (!valid_va(va))
+        return -EINVAL;
+    pte_t old = vm_user_unmap(p->pagetable, va);
+    if (!old)
+        return -ENOENT;
+    sfence_vma();
+    object_put(&frame_of_pa(pte_pa(old))->hdr);
+    return 0;
+}
+
+int aspace_protect(struct process *p, uint64_t va, unsigned rights)
+{
+    if (!valid_va(va) || !valid_rights(rights))
+        return -EINVAL;
+    pte_t *pte = vm_user_lookup(p->pagetable, va);
+    if (!pte)
+        return -ENOENT;
+    /* Never more than the frame capability allowed at map time: the
+     * mapping keeps no capability, so protect may only take rights away. */
+    uint64_t have = *pte & (PTE_R | PTE_W | PTE_X);
+    uint64_t want = pte_perm(rights);
+    if (want & ~have)
+        return -EACCES;
+    *pte = (*pte & ~(PTE_R | PTE_W | PTE_X)) | want;
+    sfence_vma();
+    return 0;
+}
+
+static void put_leaf(pte_t pte)
+{
+    object_put(&frame_of_pa(pte_pa(pte))->hdr);
+}
+
+static void unmap_level(pte_t *table, int level)
+{
+    for (int i = 0; i < 512; i++) {
+        pte_t pte = table[i];
+        if (!(pte & PTE_V))
+            continue;
+        if (pte & (PTE_R | PTE_W | PTE_X))
+            put_leaf(pte);
+        else if (level > 0)
+            unmap_level(pa_to_va(pte_pa(pte)), level - 1);
+    }
+}
+
+static void pt_free(void *page, void *ctx)
+{
+    budget_free_pages(ctx, page, 1);
+}
+
+void aspace_destroy(struct process *p)
+{
+    pte_t *root = p->pagetable;
+    p->pagetable = NULL;
+    for (int i = 0; i < 256; i++) {
+        pte_t pte = root[i];
+        if ((pte & PTE_V) && !(pte & (PTE_R | PTE_W | PTE_X)))
+            unmap_level(pa_to_va(pte_pa(pte)), 1);
+    }
+    sched_forget_pagetable(root);
+    vm_user_destroy(root, pt_free, p->budget);
+}
