@@ -109,7 +109,7 @@ $(B)/archive.cpio: $(ARCHIVE_FILES)
 	cd $(B)/archive && printf '%s\n' $(ARCHIVE_NAMES) | cpio --quiet -o -H newc -R 0:0 > ../archive.cpio
 
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/object/*.c kernel/arch/riscv/*.c kernel/arch/riscv/*.S) \
-               libipc/fmt.c libipc/string.c
+               libipc/fmt.c libipc/string.c libipc/elf.c libipc/archive.c
 KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))
 
 $(B)/k/%.c.o: %.c | $(SETUP)
@@ -146,10 +146,10 @@ debug: all
 # sources listed in HOST_NAME, built with ASan and UBSan.
 HOST_test_fdt     := kernel/fdt.c
 HOST_fuzz_fdt     := kernel/fdt.c
-HOST_test_elf     := kernel/elf.c
-HOST_fuzz_elf     := kernel/elf.c
-HOST_test_archive := kernel/archive.c
-HOST_fuzz_archive := kernel/archive.c
+HOST_test_elf     := libipc/elf.c
+HOST_fuzz_elf     := libipc/elf.c
+HOST_test_archive := libipc/archive.c
+HOST_fuzz_archive := libipc/archive.c
 HOST_test_kalloc  := kernel/kalloc.c
 HOST_test_cmdline := kernel/cmdline.c
 HOST_test_fmt     := libipc/fmt.c

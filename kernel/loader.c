@@ -7,10 +7,10 @@
  */
 #include "loader.h"
 
-#include "archive.h"
+#include "mica/archive.h"
 #include "cmdline.h"
 #include "console.h"
-#include "elf.h"
+#include "mica/elf.h"
 #include "kalloc.h"
 #include "memlayout.h"
 #include "object/budget.h"
@@ -80,9 +80,22 @@ static void fill_bootinfo(struct mica_bootinfo *bi, const struct cmdline *cmd,
     bi->cmdline[n] = '\0';
 }
 
-static void give(struct process *p, unsigned slot, struct object *o)
+static void give(struct process *p, unsigned slot, struct object *o, unsigned rights)
 {
-    cap_install(&p->cspace.slots[slot], o, o->type, MICA_R_ALL, 0);
+    cap_install(&p->cspace.slots[slot], o, o->type, rights, 0);
+}
+
+/* The boot archive, mapped read-only: root starts the servers from it. */
+static struct frame *map_archive(struct process *p, struct mica_bootinfo *bi)
+{
+    uint64_t size = boot_archive_end - boot_archive;
+    uint32_t npages = PAGE_ROUND_UP(size) / PAGE_SIZE;
+    struct frame *f = frame_create_static(kernel_pa(boot_archive), npages);
+    for (uint32_t i = 0; i < npages; i++)
+        if (aspace_map(p, f, MICA_ARCHIVE_VA + i * PAGE_SIZE, MICA_R_READ, i))
+            panic("loader: cannot map the boot archive");
+    bi->archive_size = size;
+    return f;
 }
 
 void loader_start_first(const struct cmdline *cmd, const char *bootargs,
@@ -113,12 +126,15 @@ void loader_start_first(const struct cmdline *cmd, const char *bootargs,
     struct mica_bootinfo *bi = map_new(p, MICA_BOOTINFO_VA, 1, MICA_R_READ, NULL);
     fill_bootinfo(bi, cmd, bootargs, firmware_instret);
 
-    give(p, MICA_SLOT_SELF, &p->hdr);
-    give(p, MICA_SLOT_THREAD, &t->hdr);
-    give(p, MICA_SLOT_BUDGET, &b->hdr);
-    give(p, MICA_SLOT_IRQ_CONTROL, irq_control());
-    give(p, MICA_SLOT_DEVICE_CONTROL, device_control());
-    give(p, MICA_SLOT_IPC_BUFFER, &ipcbuf->hdr);
+    struct frame *archive = map_archive(p, bi);
+
+    give(p, MICA_SLOT_SELF, &p->hdr, MICA_R_ALL);
+    give(p, MICA_SLOT_THREAD, &t->hdr, MICA_R_ALL);
+    give(p, MICA_SLOT_BUDGET, &b->hdr, MICA_R_ALL);
+    give(p, MICA_SLOT_IRQ_CONTROL, irq_control(), MICA_R_ALL);
+    give(p, MICA_SLOT_DEVICE_CONTROL, device_control(), MICA_R_ALL);
+    give(p, MICA_SLOT_IPC_BUFFER, &ipcbuf->hdr, MICA_R_ALL);
+    give(p, MICA_SLOT_ARCHIVE, &archive->hdr, MICA_R_READ);
 
     object_get(&ipcbuf->hdr);
     t->ipcbuf_frame = ipcbuf;

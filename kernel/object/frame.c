@@ -73,6 +73,18 @@ struct frame *frame_create(struct budget *b, uint32_t npages)
     return f;
 }
 
+struct frame *frame_create_static(uint64_t pa, uint32_t npages)
+{
+    static struct frame archive;
+    kassert(!archive.npages);
+    archive.hdr.type = MICA_OBJ_FRAME;
+    archive.hdr.krefs = 1;            /* permanent */
+    archive.pa = pa;
+    archive.npages = npages;
+    set_owner(&archive, &archive);
+    return &archive;
+}
+
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
     return a < b + blen && b < a + alen;

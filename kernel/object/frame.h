@@ -27,6 +27,8 @@ void frame_init(const struct boot_info *bi);
 struct frame *frame_create(struct budget *b, uint32_t npages);
 /* A frame for [pa, pa + npages pages) of device memory, or NULL with *err. */
 struct frame *frame_create_device(struct budget *b, uint64_t pa, uint32_t npages, int *err);
+/* A frame over pages of the kernel image (the boot archive): never freed. */
+struct frame *frame_create_static(uint64_t pa, uint32_t npages);
 /* The frame a mapped physical page belongs to. */
 struct frame *frame_of_pa(uint64_t pa);
 

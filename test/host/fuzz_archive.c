@@ -16,7 +16,7 @@
  * so a failure at iteration i replays with ITERATIONS 1 and FIRST i; the
  * failing input is also written to fuzz_archive-fail.bin.
  */
-#include "archive.h"
+#include "mica/archive.h"
 
 #include <stdbool.h>
 #include <stdint.h>

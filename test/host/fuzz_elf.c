@@ -15,7 +15,7 @@
  * so a failure at iteration i replays with ITERATIONS 1 and FIRST i; the
  * failing input is also written to fuzz_elf-fail.bin.
  */
-#include "elf.h"
+#include "mica/elf.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -12,7 +12,7 @@
  * With CPIO_FILE (made by `cpio -o -H newc`), it walks the whole archive
  * and checks that archive_find() finds every NAME given.
  */
-#include "archive.h"
+#include "mica/archive.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -11,7 +11,7 @@
  *
  *   test_elf [REAL_ELF]     exits 0 if every case passes
  */
-#include "elf.h"
+#include "mica/elf.h"
 
 #include <stdbool.h>
 #include <stdint.h>

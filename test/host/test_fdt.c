@@ -822,7 +822,7 @@ static void c_bootargs_unterminated(const struct boot_info *bi)
     expect_str("bootargs", bi->bootargs, "quiet");
 }
 
-static void t_two_uarts(struct tree *t, const char *stdout_path)
+static void t_uarts(struct tree *t, const char *stdout_path)
 {
     t_begin(t, "chosen");
     t_str(t, "stdout-path", stdout_path);
@@ -832,6 +832,7 @@ static void t_two_uarts(struct tree *t, const char *stdout_path)
     T_CELLS(t, "#size-cells", 2);
     t_device(t, "com1@10000000", "ns16550a", 0x10000000, 0x100, 10);
     t_device(t, "uart@10000100", "ns16550a", 0x10000100, 0x100, 11);
+    t_device(t, "uart@10000200", "ns16550", 0x10000200, 0x100, 12);
     t_end(t);
 }
 
@@ -840,7 +841,7 @@ static void b_stdout_unknown_alias(struct blob *b)
     struct tree t;
 
     open_root(&t);
-    t_two_uarts(&t, "serial7:9600");
+    t_uarts(&t, "serial7:9600");
     close_root(&t);
     build(&t, b);
 }
@@ -850,7 +851,7 @@ static void b_stdout_unit_address(struct blob *b)
     struct tree t;
 
     open_root(&t);
-    t_two_uarts(&t, "/soc/uart@10000100");
+    t_uarts(&t, "/soc/uart@10000100");
     close_root(&t);
     build(&t, b);
 }
@@ -861,18 +862,19 @@ static void b_stdout_below_uart(struct blob *b)
     struct tree t;
 
     open_root(&t);
-    t_two_uarts(&t, "/soc/uart@10000100/port");
+    t_uarts(&t, "/soc/uart@10000100/port");
     close_root(&t);
     build(&t, b);
 }
 
-/* A component without a unit address matches a name with one. */
+/* A component without a unit address matches a name with one; of two such
+ * names, the first. */
 static void b_stdout_no_unit_address(struct blob *b)
 {
     struct tree t;
 
     open_root(&t);
-    t_two_uarts(&t, "/soc/uart");
+    t_uarts(&t, "/soc/uart");
     close_root(&t);
     build(&t, b);
 }

@@ -47,11 +47,11 @@ def test_kernel_calls_and_bad_pointers(boot):
     assert m.wait_exit() == 0
 
 
-@pytest.mark.parametrize("case,kind", [("null_fault", "store page fault"),
+@pytest.mark.parametrize("case,kind", [("null_fault", "page fault"),
                                        ("illegal_instruction", "illegal instruction")])
 def test_user_fault_stops_thread_not_kernel(boot, case, kind):
     m = boot(append=f"root=ktest init={case}")
-    m.expect(rf"thread ktest: {kind} at pc [0-9a-f]+ addr [0-9a-f]+; stopped")
+    m.expect(rf"thread ktest: {kind} at pc [0-9a-f]+ addr [0-9a-f]+; no fault handler, stopped")
     m.expect(r"init exited with status 255")
     assert m.wait_exit() == 255
 

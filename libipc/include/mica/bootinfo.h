@@ -13,6 +13,7 @@
 #define MICA_BOOTINFO_VERSION 1
 #define MICA_BOOTINFO_VA      0x3ffffff000ul
 #define MICA_IPCBUF_VA        0x3fffffe000ul  /* the first thread's IPC buffer */
+#define MICA_ARCHIVE_VA       0x3f00000000ul  /* the boot archive, read-only */
 #define MICA_STACK_TOP        0x3fffff0000ul
 #define MICA_STACK_PAGES      16
 #define MICA_CMDLINE_MAX      256
@@ -25,6 +26,7 @@ struct mica_bootinfo {
     uint64_t timebase_freq;      /* rdtime ticks per second */
     uint64_t total_pages;        /* physical pages the kernel manages */
     uint64_t free_pages;         /* free when the process started */
+    uint64_t archive_size;       /* bytes of the cpio at MICA_ARCHIVE_VA */
     char init[MICA_CMDLINE_MAX]; /* the init= command: "PATH ARGS...", or "" */
     char cmdline[MICA_CMDLINE_MAX]; /* the whole kernel command line */
 };

@@ -101,6 +101,7 @@ enum mica_type {
 #define MICA_SLOT_IRQ_CONTROL   4
 #define MICA_SLOT_DEVICE_CONTROL 5
 #define MICA_SLOT_IPC_BUFFER    6   /* frame of its first thread's IPC buffer */
+#define MICA_SLOT_ARCHIVE       7   /* frame of the boot archive (read-only) */
 #define MICA_SLOT_FIRST_FREE    8
 
 /* ---- messages ---- */

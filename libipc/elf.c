@@ -9,7 +9,7 @@
  * Nothing here allocates or maps; the loader maps exactly the segments
  * returned in struct elf_image.
  */
-#include "elf.h"
+#include "mica/elf.h"
 
 #include <stdbool.h>
 #include <stddef.h>

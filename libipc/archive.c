@@ -10,7 +10,7 @@
  * is compared against len before it is used, so a bad archive gives an
  * error and never a read outside [base, base + len).
  */
-#include "archive.h"
+#include "mica/archive.h"
 
 #include <stdbool.h>
 #include <stddef.h>
