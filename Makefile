@@ -34,7 +34,7 @@ ARCH    := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
 FREE    := -std=c11 -ffreestanding -nostdlib -fno-builtin -fno-stack-protector \
            -fno-pie -fno-omit-frame-pointer -fno-tree-loop-distribute-patterns \
            -O2 -g $(WARN) $(ARCH) -MMD -MP
-KCFLAGS := $(FREE) -Ikernel -Ilibipc/include -DCONFIG_FASTPATH=$(FASTPATH)
+KCFLAGS := $(FREE) -Ikernel -Ilibipc/include
 UCFLAGS := $(FREE) -Ilibipc/include
 
 HOSTCFLAGS := -std=c11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -46,7 +46,7 @@ HOSTCFLAGS := -std=c11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover
 .SECONDEXPANSION:
 .SECONDARY:
 
-all: $(B)/kernel.elf $(MUSL_CC)
+all: $(B)/kernel.elf $(B)/kernel-nofast.elf $(MUSL_CC)
 
 # ---- set-up: Debian packages, musl -------------------------------------
 
@@ -82,7 +82,7 @@ $(B)/libipc.a: $(LIBIPC_OBJS)
 
 # Native programs in the boot archive: servers/NAME/*.c and user/NAME/*.c
 # become build/native/NAME.elf and the archive entry NAME.
-NATIVE := servers/root user/ktest
+NATIVE := servers/root user/ktest user/kbench
 native_objs = $(patsubst %,$(B)/u/%.o,$(wildcard $(filter %/$(1),$(NATIVE))/*.c))
 
 $(B)/native/%.elf: $$(call native_objs,$$*) $(B)/libipc.a libipc/user.ld
@@ -110,23 +110,32 @@ $(B)/archive.cpio: $(ARCHIVE_FILES)
 
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/object/*.c kernel/arch/riscv/*.c kernel/arch/riscv/*.S) \
                libipc/fmt.c libipc/string.c libipc/elf.c libipc/archive.c
-KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_SRCS))
 
-$(B)/k/%.c.o: %.c | $(SETUP)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $<"
-	$(Q)$(CC) $(KCFLAGS) -c -o $@ $<
+# The kernel (objects in build/k) and the same kernel with the IPC fastpath
+# built out (build/k0, build/kernel-nofast.elf): the IPC tests run on both.
+define kernel_variant
+$(B)/$(1)/%.c.o: %.c | $(SETUP)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$<"
+	$$(Q)$$(CC) $$(KCFLAGS) -DCONFIG_FASTPATH=$(2) -c -o $$@ $$<
 
-$(B)/k/%.S.o: %.S | $(SETUP)
-	@mkdir -p $(dir $@)
-	@echo "  AS      $<"
-	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLER__ -DBOOT_ARCHIVE='"$(B)/archive.cpio"' -c -o $@ $<
+$(B)/$(1)/%.S.o: %.S | $(SETUP)
+	@mkdir -p $$(dir $$@)
+	@echo "  AS      $$<"
+	$$(Q)$$(CC) $$(KCFLAGS) -DCONFIG_FASTPATH=$(2) -D__ASSEMBLER__ \
+	    -DBOOT_ARCHIVE='"$(B)/archive.cpio"' -c -o $$@ $$<
 
-$(B)/k/kernel/arch/riscv/archive.S.o: $(B)/archive.cpio
+$(B)/$(1)/kernel/arch/riscv/archive.S.o: $(B)/archive.cpio
 
-$(B)/kernel.elf: $(KERNEL_OBJS) kernel/arch/riscv/kernel.ld
-	@echo "  LD      $@"
-	$(Q)$(CC) $(KCFLAGS) -T kernel/arch/riscv/kernel.ld -static -no-pie -Wl,--no-warn-rwx-segments -Wl,--build-id=none -o $@ $(KERNEL_OBJS)
+$(3): $(patsubst %,$(B)/$(1)/%.o,$(KERNEL_SRCS)) kernel/arch/riscv/kernel.ld
+	@echo "  LD      $$@"
+	$$(Q)$$(CC) $$(KCFLAGS) -T kernel/arch/riscv/kernel.ld -static -no-pie \
+	    -Wl,--no-warn-rwx-segments -Wl,--build-id=none -o $$@ \
+	    $(patsubst %,$(B)/$(1)/%.o,$(KERNEL_SRCS))
+endef
+
+$(eval $(call kernel_variant,k,$(FASTPATH),$(B)/kernel.elf))
+$(eval $(call kernel_variant,k0,0,$(B)/kernel-nofast.elf))
 
 # ---- running ------------------------------------------------------------
 
@@ -166,7 +175,7 @@ $(B)/virt.dtb: | $(SETUP)
 host-tests: $(HOST_TESTS) $(B)/virt.dtb
 
 test: all host-tests
-	$(PYTEST) -v test/
+	$(PYTEST) -v test/ --ignore=test/bench
 
 fuzz: all host-tests
 	MICA_FUZZ_LONG=1 $(PYTEST) -v -k fuzz test/
@@ -175,6 +184,6 @@ bench: all
 	$(PYTEST) -v -s test/bench/
 
 clean:
-	rm -rf $(B)/k $(B)/u $(B)/host $(B)/native $(B)/archive $(B)/*.elf $(B)/*.a $(B)/*.cpio
+	rm -rf $(B)/k $(B)/k0 $(B)/u $(B)/host $(B)/native $(B)/archive $(B)/*.elf $(B)/*.a $(B)/*.cpio
 
--include $(shell find $(B)/k $(B)/u -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/k $(B)/k0 $(B)/u -name '*.d' 2>/dev/null)

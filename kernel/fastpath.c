@@ -38,6 +38,8 @@
 #include "sched.h"
 #include "mica/syscall.h"
 
+#if CONFIG_FASTPATH
+
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 /* Message info bits other than the length and the label: caps and grant. */
@@ -46,12 +48,6 @@
 static inline bool short_plain(uint64_t info)
 {
     return MICA_INFO_LEN(info) <= MICA_MSG_REGS && !(info & INFO_EXTRA_MASK);
-}
-
-static inline bool may_run(const struct thread *t)
-{
-    int high = sched_highest();
-    return high < 0 || t->prio >= high;
 }
 
 /* Copies the four message registers and sets status, info and badge. */
@@ -67,13 +63,6 @@ static inline void give_regs(struct thread *to, const uint64_t *w, uint64_t info
     to->ctx.regs[REG_A6] = badge;
 }
 
-static inline void switch_to(struct thread *next)
-{
-    next->state = THREAD_RUNNABLE;
-    sched_set_current(next);
-    sched_enter(next);
-}
-
 /* Takes receiver r off ep; the endpoint keeps capabilities, so its
  * reference count cannot reach zero here. */
 static inline void take_receiver(struct endpoint *ep, struct thread *r)
@@ -83,7 +72,7 @@ static inline void take_receiver(struct endpoint *ep, struct thread *r)
     ep->hdr.krefs--;
 }
 
-static void fastpath_call(struct thread *t)
+void fastpath_call(struct thread *t)
 {
     uint64_t info = t->ctx.regs[REG_A1];
     if (unlikely(!short_plain(info)))
@@ -99,7 +88,7 @@ static void fastpath_call(struct thread *t)
     struct thread *r = ep->receivers.head;
     if (unlikely(!r))
         return;
-    if (unlikely(!may_run(r)))
+    if (unlikely(!sched_may_run(r)))
         return;
 
     take_receiver(ep, r);
@@ -110,10 +99,10 @@ static void fastpath_call(struct thread *t)
     t->replier = r;
     r->caller = t;
     give_regs(r, &t->ctx.regs[REG_A2], info, c->badge);
-    switch_to(r);
+    sched_switch_to(r);
 }
 
-static void fastpath_reply_recv(struct thread *t)
+void fastpath_reply_recv(struct thread *t)
 {
     uint64_t info = t->ctx.regs[REG_A1];
     if (unlikely(!short_plain(info)))
@@ -136,7 +125,7 @@ static void fastpath_reply_recv(struct thread *t)
         return;
     if (unlikely(t->bound && t->bound->word))
         return;
-    if (unlikely(!may_run(caller)))
+    if (unlikely(!sched_may_run(caller)))
         return;
 
     t->caller = NULL;
@@ -154,10 +143,10 @@ static void fastpath_reply_recv(struct thread *t)
     t->blocked_on = &ep->hdr;
     ep->hdr.krefs++;
     tqueue_push(&ep->receivers, t);
-    switch_to(caller);
+    sched_switch_to(caller);
 }
 
-static void fastpath_syscall(struct thread *t)
+void fastpath_syscall(struct thread *t)
 {
     struct endpoint *ep = t->fault_ep;
     uint64_t badge = t->fault_badge;
@@ -170,7 +159,7 @@ static void fastpath_syscall(struct thread *t)
     struct thread *r = ep->receivers.head;
     if (unlikely(!r || !r->ipcbuf))
         return;
-    if (unlikely(!may_run(r)))
+    if (unlikely(!sched_may_run(r)))
         return;
 
     /* The message is kept in fault_msg too: if the handler dies before it
@@ -192,16 +181,7 @@ static void fastpath_syscall(struct thread *t)
     t->replier = r;
     r->caller = t;
     give_regs(r, m, MICA_INFO(MICA_FAULT_SYSCALL, MICA_FAULT_LEN, 0, 0), badge);
-    switch_to(r);
+    sched_switch_to(r);
 }
 
-void fastpath_try(struct thread *t)
-{
-    int64_t nr = (int64_t)t->ctx.regs[REG_A7];
-    if (nr == MICA_SYS_CALL)
-        fastpath_call(t);
-    else if (nr == MICA_SYS_REPLY_RECV)
-        fastpath_reply_recv(t);
-    else if (nr >= 0)
-        fastpath_syscall(t);
-}
+#endif

@@ -12,31 +12,19 @@
 #include "timer.h"
 #include "arch/riscv/csr.h"
 
-struct runqueue {
-    struct thread *head;
-    struct thread *tail;
-};
+struct hart hart0;
 
-static struct runqueue queues[PRIO_COUNT];
-static uint64_t top_bits;             /* bit w: words[w] != 0 */
-static uint64_t words[PRIO_COUNT / 64];
-static struct thread *current;
-static bool resched;
-static pte_t *current_pagetable;
-
-extern void user_return(struct user_context *ctx) __attribute__((noreturn));
-
-static void mark(unsigned prio)
+static void mark(struct hart *h, unsigned prio)
 {
-    words[prio / 64] |= 1ull << (prio % 64);
-    top_bits |= 1ull << (prio / 64);
+    h->words[prio / 64] |= 1ull << (prio % 64);
+    h->top_bits |= 1ull << (prio / 64);
 }
 
-static void unmark(unsigned prio)
+static void unmark(struct hart *h, unsigned prio)
 {
-    words[prio / 64] &= ~(1ull << (prio % 64));
-    if (!words[prio / 64])
-        top_bits &= ~(1ull << (prio / 64));
+    h->words[prio / 64] &= ~(1ull << (prio % 64));
+    if (!h->words[prio / 64])
+        h->top_bits &= ~(1ull << (prio / 64));
 }
 
 /* Index of the highest set bit of a non-zero word, without libgcc. */
@@ -54,15 +42,17 @@ static unsigned highest_bit(uint64_t x)
 
 int sched_highest(void)
 {
-    if (!top_bits)
+    struct hart *h = this_hart();
+    if (!h->top_bits)
         return -1;
-    unsigned w = highest_bit(top_bits);
-    return (int)(w * 64 + highest_bit(words[w]));
+    unsigned w = highest_bit(h->top_bits);
+    return (int)(w * 64 + highest_bit(h->words[w]));
 }
 
 static void enqueue(struct thread *t)
 {
-    struct runqueue *q = &queues[t->prio];
+    struct hart *h = this_hart();
+    struct runqueue *q = &h->queues[t->prio];
     t->rq_next = NULL;
     t->rq_prev = q->tail;
     if (q->tail)
@@ -70,12 +60,13 @@ static void enqueue(struct thread *t)
     else
         q->head = t;
     q->tail = t;
-    mark(t->prio);
+    mark(h, t->prio);
 }
 
 static void dequeue(struct thread *t)
 {
-    struct runqueue *q = &queues[t->prio];
+    struct hart *h = this_hart();
+    struct runqueue *q = &h->queues[t->prio];
     if (t->rq_prev)
         t->rq_prev->rq_next = t->rq_next;
     else
@@ -86,45 +77,35 @@ static void dequeue(struct thread *t)
         q->tail = t->rq_prev;
     t->rq_next = t->rq_prev = NULL;
     if (!q->head)
-        unmark(t->prio);
+        unmark(h, t->prio);
 }
 
 void sched_make_runnable(struct thread *t)
 {
     kassert(t->state != THREAD_RUNNABLE && t->state != THREAD_DEAD);
     t->state = THREAD_RUNNABLE;
-    if (t != current)
+    if (t != this_hart()->current)
         enqueue(t);
 }
 
 void sched_remove(struct thread *t)
 {
     kassert(t->state == THREAD_RUNNABLE);
-    if (t == current)
-        current = NULL;
+    if (t == this_hart()->current)
+        this_hart()->current = NULL;
     else
         dequeue(t);
     t->state = THREAD_INACTIVE;
 }
 
-struct thread *sched_current(void)
-{
-    return current;
-}
-
-void sched_set_current(struct thread *t)
-{
-    current = t;
-}
-
 void sched_tick(void)
 {
-    resched = true;
+    this_hart()->resched = true;
 }
 
 void sched_yield(void)
 {
-    resched = true;
+    this_hart()->resched = true;
 }
 
 /* Handles pending interrupts while the kernel has them masked. */
@@ -138,56 +119,43 @@ static void poll_interrupts(void)
 }
 
 /* The thread to run next: current, unless a queued one should preempt it. */
-static struct thread *choose(void)
+static struct thread *choose(struct hart *h)
 {
-    struct thread *t = current;
+    struct thread *t = h->current;
     if (t && t->state != THREAD_RUNNABLE)
-        t = current = NULL;
+        t = h->current = NULL;
     int high = sched_highest();
-    if (t && (high < t->prio || (high == t->prio && !resched)))
+    if (t && (high < t->prio || (high == t->prio && !h->resched)))
         return t;
-    resched = false;
+    h->resched = false;
     if (high < 0)
         return t;
     if (t)
         enqueue(t);        /* preempted: back of its queue */
-    struct thread *next = queues[high].head;
+    struct thread *next = h->queues[high].head;
     dequeue(next);
     return next;
 }
 
 void sched_forget_pagetable(pte_t *pt)
 {
-    if (current_pagetable != pt)
+    struct hart *h = this_hart();
+    if (h->pagetable != pt)
         return;
     csr_write(satp, vm_kernel_satp());
     sfence_vma();
-    current_pagetable = NULL;
-}
-
-void sched_enter(struct thread *t)
-{
-    pte_t *pt = t->proc->pagetable;
-    if (pt != current_pagetable) {
-        current_pagetable = pt;
-        csr_write(satp, vm_satp(pt));
-        sfence_vma();
-    }
-    /* sret to U-mode with interrupts on and the thread's FPU state. */
-    uint64_t fs = fpu_sstatus(t);
-    csr_clear(sstatus, SSTATUS_SPP | SSTATUS_FS);
-    csr_set(sstatus, SSTATUS_SPIE | fs);
-    user_return(&t->ctx);
+    h->pagetable = NULL;
 }
 
 void sched_return_to_user(void)
 {
+    struct hart *h = this_hart();
     struct thread *t;
-    while ((t = choose()) == NULL) {
+    while ((t = choose(h)) == NULL) {
         /* wfi wakes on any interrupt enabled in sie, even with SIE clear. */
         wfi();
         poll_interrupts();
     }
-    current = t;
+    h->current = t;
     sched_enter(t);
 }

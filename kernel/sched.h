@@ -3,7 +3,7 @@
  * one, O(1) choice of the highest non-empty queue through a two-level
  * bitmap. The running thread is not on a queue ("lazy" or Benno
  * scheduling), so the IPC fastpath can switch threads without touching the
- * queues.
+ * queues. Everything per hart lives in struct hart, so SMP can come.
  */
 #ifndef MICA_SCHED_H
 #define MICA_SCHED_H
@@ -11,28 +11,83 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "object/process.h"
+#include "object/thread.h"
 #include "vm.h"
+#include "arch/riscv/csr.h"
 
-struct thread;
+struct runqueue {
+    struct thread *head;
+    struct thread *tail;
+};
+
+struct hart {
+    struct thread *current;     /* runs at the next return to user mode */
+    pte_t *pagetable;           /* in satp now */
+    bool resched;               /* the tick or yield asks for round-robin */
+    uint64_t top_bits;          /* bit w: words[w] != 0 */
+    uint64_t words[PRIO_COUNT / 64];
+    struct runqueue queues[PRIO_COUNT];
+};
+
+extern struct hart hart0;
+
+static inline struct hart *this_hart(void)
+{
+    return &hart0;
+}
 
 /* Makes t runnable and queues it (unless it is the current thread). */
 void sched_make_runnable(struct thread *t);
 /* Takes a runnable t off its queue (or clears current). */
 void sched_remove(struct thread *t);
-struct thread *sched_current(void);
-/* Makes t the thread that returns to user mode (the fastpath's switch). */
-void sched_set_current(struct thread *t);
 /* The highest priority with a queued thread, or -1. */
 int sched_highest(void);
 /* Timer tick: round-robin at the next return to user mode. */
 void sched_tick(void);
 /* YIELD: the current thread goes to the back of its queue. */
 void sched_yield(void);
-/* Chooses a thread and enters it in user mode; idles while none can run. */
-__attribute__((noreturn)) void sched_return_to_user(void);
 /* Called before a page table is freed: stop using it. */
 void sched_forget_pagetable(pte_t *pt);
-/* Enters t in user mode; t must be current. */
-__attribute__((noreturn)) void sched_enter(struct thread *t);
+/* Chooses a thread and enters it in user mode; idles while none can run. */
+__attribute__((noreturn)) void sched_return_to_user(void);
+
+static inline struct thread *sched_current(void)
+{
+    return this_hart()->current;
+}
+
+/* True if t may run now without passing over a queued thread. */
+static inline bool sched_may_run(const struct thread *t)
+{
+    return !this_hart()->top_bits || t->prio >= sched_highest();
+}
+
+__attribute__((noreturn)) void user_return(struct user_context *ctx);
+
+/* Enters t, which must be current, in user mode: its address space, its
+ * FPU state, interrupts on. Inline: it is the tail of the fastpath. */
+static inline __attribute__((always_inline, noreturn)) void sched_enter(struct thread *t)
+{
+    struct hart *h = this_hart();
+    pte_t *pt = t->proc->pagetable;
+    if (pt != h->pagetable) {
+        h->pagetable = pt;
+        csr_write(satp, vm_satp(pt));
+        sfence_vma();
+    }
+    uint64_t fs = t->fpu_enabled ? fpu_sstatus(t) : SSTATUS_FS_OFF;
+    csr_clear(sstatus, SSTATUS_SPP | SSTATUS_FS);
+    csr_set(sstatus, SSTATUS_SPIE | fs);
+    user_return(&t->ctx);
+}
+
+/* Makes t current and enters it (the fastpath's switch). */
+static inline __attribute__((always_inline, noreturn)) void sched_switch_to(struct thread *t)
+{
+    t->state = THREAD_RUNNABLE;
+    this_hart()->current = t;
+    sched_enter(t);
+}
 
 #endif

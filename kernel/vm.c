@@ -11,6 +11,8 @@
 #include "arch/riscv/csr.h"
 #include "mica/string.h"
 
+_Static_assert(DMAP_BASE == 0xffffffc000000000ul, "vm_satp knows the direct map");
+
 #define LEVELS 3
 #define PTE_LEAF (PTE_R | PTE_W | PTE_X)
 #define KERNEL_HALF 256
@@ -121,11 +123,6 @@ void vm_init(const struct boot_info *bi)
     /* The kernel half is complete: user tables copy these root entries. */
     csr_write(satp, vm_kernel_satp());
     sfence_vma();
-}
-
-uint64_t vm_satp(pte_t *root)
-{
-    return SATP_SV39 | (va_to_pa(root) >> PAGE_SHIFT);
 }
 
 uint64_t vm_kernel_satp(void)

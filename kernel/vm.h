@@ -40,7 +40,11 @@ static inline uint64_t pte_pa(pte_t pte)
 void vm_init(const struct boot_info *bi);
 /* satp value of the kernel-only page table (used while no user thread runs). */
 uint64_t vm_kernel_satp(void);
-uint64_t vm_satp(pte_t *root);
+static inline uint64_t vm_satp(pte_t *root)
+{
+    /* Sv39 mode, and the root's page number (direct-map address - base). */
+    return (8ul << 60) | (((uint64_t)root - 0xffffffc000000000ul) >> 12);
+}
 
 /* A new user root table sharing the kernel half, or NULL. */
 pte_t *vm_user_create(pt_alloc_fn alloc, void *ctx);

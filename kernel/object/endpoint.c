@@ -19,30 +19,6 @@ size_t endpoint_hdr_offset(void)
     return offsetof(struct endpoint, hdr);
 }
 
-void tqueue_push(struct tqueue *q, struct thread *t)
-{
-    t->rq_next = NULL;
-    t->rq_prev = q->tail;
-    if (q->tail)
-        q->tail->rq_next = t;
-    else
-        q->head = t;
-    q->tail = t;
-}
-
-void tqueue_remove(struct tqueue *q, struct thread *t)
-{
-    if (t->rq_prev)
-        t->rq_prev->rq_next = t->rq_next;
-    else
-        q->head = t->rq_next;
-    if (t->rq_next)
-        t->rq_next->rq_prev = t->rq_prev;
-    else
-        q->tail = t->rq_prev;
-    t->rq_next = t->rq_prev = NULL;
-}
-
 struct endpoint *endpoint_create(struct budget *b)
 {
     return object_alloc(b, MICA_OBJ_ENDPOINT, sizeof(struct endpoint),

@@ -26,8 +26,32 @@ struct endpoint {
     struct tqueue receivers;
 };
 
-void tqueue_push(struct tqueue *q, struct thread *t);
-void tqueue_remove(struct tqueue *q, struct thread *t);
+/* Wait queues link threads through rq_next/rq_prev (thread.h). */
+#include "object/thread.h"
+
+static inline void tqueue_push(struct tqueue *q, struct thread *t)
+{
+    t->rq_next = NULL;
+    t->rq_prev = q->tail;
+    if (q->tail)
+        q->tail->rq_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+static inline void tqueue_remove(struct tqueue *q, struct thread *t)
+{
+    if (t->rq_prev)
+        t->rq_prev->rq_next = t->rq_next;
+    else
+        q->head = t->rq_next;
+    if (t->rq_next)
+        t->rq_next->rq_prev = t->rq_prev;
+    else
+        q->tail = t->rq_prev;
+    t->rq_next = t->rq_prev = NULL;
+}
 
 struct endpoint *endpoint_create(struct budget *b);
 /* t sends (or calls, or raises a fault) on ep with the given badge. The

@@ -1,0 +1,66 @@
+"""make bench: the benchmarks, in QEMU with -icount shift=0 so that every
+figure is an exact count of guest instructions and repeats run to run.
+
+Each benchmark program prints `name value unit` lines. The figures go to
+build/bench.json, and each is compared with test/bench/baseline.json (a
+figure more than 5% worse than its baseline is reported, not failed:
+benchmarks report, tests check)."""
+import json
+import re
+from pathlib import Path
+
+from conftest import BUILD, ROOT
+
+ICOUNT = ["-icount", "shift=0"]
+BASELINE = ROOT / "test" / "bench" / "baseline.json"
+RESULTS = BUILD / "bench.json"
+LINE = re.compile(r"^(\w+) ([0-9.]+) (\S+)\s*$", re.M)
+
+
+def run_program(boot, append, kernel=None, timeout=300):
+    kw = {"append": append, "extra": ICOUNT, "timeout": timeout}
+    if kernel:
+        kw["kernel"] = kernel
+    m = boot(**kw)
+    assert m.wait_exit() == 0
+    return {name: (float(v), unit) for name, v, unit in LINE.findall(m.output)}
+
+
+def record(figures):
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    for name, (value, unit) in sorted(figures.items()):
+        results[name] = {"value": value, "unit": unit}
+        base = baseline.get(name, {}).get("value")
+        note = ""
+        if base:
+            change = (value - base) / base * 100
+            note = f"  (baseline {base:g}, {change:+.1f}%)"
+            if change > 5:
+                note += "  WORSE"
+        print(f"{name} {value:g} {unit}{note}")
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
+def test_kernel_ipc(boot):
+    fast = run_program(boot, "root=kbench")
+    slow = run_program(boot, "root=kbench", kernel=BUILD / "kernel-nofast.elf")
+    figures = {
+        "ipc_call_reply_fast": fast["ipc_call_reply"],
+        "ipc_call_reply_slow": slow["ipc_call_reply"],
+        "ipc_call_reply_slow_64w_cap": fast["ipc_call_reply_64w_cap"],
+        "syscall_fault_roundtrip": fast["syscall_fault_roundtrip"],
+        "syscall_fault_roundtrip_slow": slow["syscall_fault_roundtrip"],
+        "notify_wake": fast["notify_wake"],
+        "ctx_switch_yield": fast["ctx_switch_yield"],
+    }
+    record(figures)
+
+
+def test_boot(boot):
+    m = boot(extra=ICOUNT)
+    match = m.expect(r"first user instruction at (\d+) instructions "
+                     r"\(firmware (\d+), kernel (\d+)\)")
+    assert m.wait_exit() == 0
+    record({"boot_first_user_instruction": (float(match.group(1)), "instructions"),
+            "boot_kernel_only": (float(match.group(3)), "instructions")})
