@@ -162,6 +162,8 @@ HOST_fuzz_archive := libipc/archive.c
 HOST_test_kalloc  := kernel/kalloc.c
 HOST_test_cmdline := kernel/cmdline.c
 HOST_test_fmt     := libipc/fmt.c
+HOST_test_runqueue := kernel/runqueue.c
+HOST_test_cspace  := kernel/object/cspace.c
 HOST_TESTS := $(patsubst test/host/%.c,$(B)/host/%,$(wildcard test/host/*.c))
 
 $(B)/host/%: test/host/%.c $$(HOST_$$*) | $(SETUP)

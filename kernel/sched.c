@@ -14,70 +14,14 @@
 
 struct hart hart0;
 
-static void mark(struct hart *h, unsigned prio)
-{
-    h->words[prio / 64] |= 1ull << (prio % 64);
-    h->top_bits |= 1ull << (prio / 64);
-}
-
-static void unmark(struct hart *h, unsigned prio)
-{
-    h->words[prio / 64] &= ~(1ull << (prio % 64));
-    if (!h->words[prio / 64])
-        h->top_bits &= ~(1ull << (prio / 64));
-}
-
-/* Index of the highest set bit of a non-zero word, without libgcc. */
-static unsigned highest_bit(uint64_t x)
-{
-    unsigned n = 0;
-    for (unsigned shift = 32; shift; shift >>= 1) {
-        if (x >> shift) {
-            x >>= shift;
-            n += shift;
-        }
-    }
-    return n;
-}
-
-int sched_highest(void)
-{
-    struct hart *h = this_hart();
-    if (!h->top_bits)
-        return -1;
-    unsigned w = highest_bit(h->top_bits);
-    return (int)(w * 64 + highest_bit(h->words[w]));
-}
-
 static void enqueue(struct thread *t)
 {
-    struct hart *h = this_hart();
-    struct runqueue *q = &h->queues[t->prio];
-    t->rq_next = NULL;
-    t->rq_prev = q->tail;
-    if (q->tail)
-        q->tail->rq_next = t;
-    else
-        q->head = t;
-    q->tail = t;
-    mark(h, t->prio);
+    rq_enqueue(&this_hart()->rq, t);
 }
 
 static void dequeue(struct thread *t)
 {
-    struct hart *h = this_hart();
-    struct runqueue *q = &h->queues[t->prio];
-    if (t->rq_prev)
-        t->rq_prev->rq_next = t->rq_next;
-    else
-        q->head = t->rq_next;
-    if (t->rq_next)
-        t->rq_next->rq_prev = t->rq_prev;
-    else
-        q->tail = t->rq_prev;
-    t->rq_next = t->rq_prev = NULL;
-    if (!q->head)
-        unmark(h, t->prio);
+    rq_dequeue(&this_hart()->rq, t);
 }
 
 void sched_make_runnable(struct thread *t)
@@ -124,7 +68,7 @@ static struct thread *choose(struct hart *h)
     struct thread *t = h->current;
     if (t && t->state != THREAD_RUNNABLE)
         t = h->current = NULL;
-    int high = sched_highest();
+    int high = rq_highest(&h->rq);
     if (t && (high < t->prio || (high == t->prio && !h->resched)))
         return t;
     h->resched = false;
@@ -132,7 +76,7 @@ static struct thread *choose(struct hart *h)
         return t;
     if (t)
         enqueue(t);        /* preempted: back of its queue */
-    struct thread *next = h->queues[high].head;
+    struct thread *next = rq_head(&h->rq, high);
     dequeue(next);
     return next;
 }

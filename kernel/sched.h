@@ -13,21 +13,15 @@
 
 #include "object/process.h"
 #include "object/thread.h"
+#include "runqueue.h"
 #include "vm.h"
 #include "arch/riscv/csr.h"
-
-struct runqueue {
-    struct thread *head;
-    struct thread *tail;
-};
 
 struct hart {
     struct thread *current;     /* runs at the next return to user mode */
     pte_t *pagetable;           /* in satp now */
     bool resched;               /* the tick or yield asks for round-robin */
-    uint64_t top_bits;          /* bit w: words[w] != 0 */
-    uint64_t words[PRIO_COUNT / 64];
-    struct runqueue queues[PRIO_COUNT];
+    struct runqueues rq;        /* runnable threads other than current */
 };
 
 extern struct hart hart0;
@@ -41,8 +35,6 @@ static inline struct hart *this_hart(void)
 void sched_make_runnable(struct thread *t);
 /* Takes a runnable t off its queue (or clears current). */
 void sched_remove(struct thread *t);
-/* The highest priority with a queued thread, or -1. */
-int sched_highest(void);
 /* Timer tick: round-robin at the next return to user mode. */
 void sched_tick(void);
 /* YIELD: the current thread goes to the back of its queue. */
@@ -60,7 +52,8 @@ static inline struct thread *sched_current(void)
 /* True if t may run now without passing over a queued thread. */
 static inline bool sched_may_run(const struct thread *t)
 {
-    return !this_hart()->top_bits || t->prio >= sched_highest();
+    const struct runqueues *rq = &this_hart()->rq;
+    return !rq->top_bits || t->prio >= rq_highest(rq);
 }
 
 __attribute__((noreturn)) void user_return(struct user_context *ctx);
