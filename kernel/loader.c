@@ -7,10 +7,9 @@
  */
 #include "loader.h"
 
-#include "mica/archive.h"
 #include "cmdline.h"
 #include "console.h"
-#include "mica/elf.h"
+#include "fdt.h"
 #include "kalloc.h"
 #include "memlayout.h"
 #include "object/budget.h"
@@ -21,7 +20,9 @@
 #include "panic.h"
 #include "timer.h"
 #include "arch/riscv/csr.h"
+#include "mica/archive.h"
 #include "mica/bootinfo.h"
+#include "mica/elf.h"
 #include "mica/string.h"
 
 #define FIRST_PRIO 100
@@ -65,6 +66,18 @@ static void load_segment(struct process *p, const char *file, const struct elf_s
     }
 }
 
+/* The devices user space may drive: the virtio-mmio slots and the UART. */
+static void fill_devices(struct mica_bootinfo *bi, const struct boot_info *dt)
+{
+    for (int i = 0; i < dt->nvirtio && bi->ndevices < MICA_MAX_DEVICES; i++)
+        bi->devices[bi->ndevices++] = (struct mica_device){
+            dt->virtio[i].reg.base, dt->virtio[i].reg.size, dt->virtio[i].irq,
+            MICA_DEV_VIRTIO_MMIO };
+    if (dt->has_uart && bi->ndevices < MICA_MAX_DEVICES)
+        bi->devices[bi->ndevices++] = (struct mica_device){
+            dt->uart.reg.base, dt->uart.reg.size, dt->uart.irq, MICA_DEV_UART_16550 };
+}
+
 static void fill_bootinfo(struct mica_bootinfo *bi, const struct cmdline *cmd,
                           const char *bootargs, uint64_t firmware_instret)
 {
@@ -98,8 +111,8 @@ static struct frame *map_archive(struct process *p, struct mica_bootinfo *bi)
     return f;
 }
 
-void loader_start_first(const struct cmdline *cmd, const char *bootargs,
-                        uint64_t firmware_instret)
+void loader_start_first(const struct boot_info *dt, const struct cmdline *cmd,
+                        const char *bootargs, uint64_t firmware_instret)
 {
     struct archive_entry e;
     struct elf_image img;
@@ -125,6 +138,7 @@ void loader_start_first(const struct cmdline *cmd, const char *bootargs,
     map_new(p, MICA_IPCBUF_VA, 1, MICA_R_READ | MICA_R_WRITE, &ipcbuf);
     struct mica_bootinfo *bi = map_new(p, MICA_BOOTINFO_VA, 1, MICA_R_READ, NULL);
     fill_bootinfo(bi, cmd, bootargs, firmware_instret);
+    fill_devices(bi, dt);
 
     struct frame *archive = map_archive(p, bi);
 
@@ -139,7 +153,8 @@ void loader_start_first(const struct cmdline *cmd, const char *bootargs,
     object_get(&ipcbuf->hdr);
     t->ipcbuf_frame = ipcbuf;
     t->ipcbuf = pa_to_va(ipcbuf->pa);
-    t->prio = t->mcp = FIRST_PRIO;
+    t->prio = FIRST_PRIO;
+    t->mcp = PRIO_COUNT - 1;          /* it gives out every priority */
     thread_set_name(t, cmd->root);
     thread_start(t, img.entry, MICA_STACK_TOP, MICA_BOOTINFO_VA);
     kprintf("loader: started '%s' (%lu KiB), entry %lx\n", cmd->root,

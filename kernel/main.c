@@ -59,6 +59,6 @@ void kmain(unsigned long hartid, uint64_t fdt_pa, uint64_t firmware_instret)
     timer_init(&boot_info);                       /* scheduler tick */
     cmdline_parse(boot_info.bootargs, &cmdline, cmdline_warn);
     selfcheck_boot_done();                        /* the kernel's own pages, counted */
-    loader_start_first(&cmdline, boot_info.bootargs, firmware_instret);
+    loader_start_first(&boot_info, &cmdline, boot_info.bootargs, firmware_instret);
     sched_return_to_user();                       /* never returns */
 }

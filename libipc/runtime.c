@@ -4,15 +4,22 @@
  */
 #include <stdarg.h>
 
+#include "mica/bootinfo.h"
 #include "mica/fmt.h"
 #include "mica/runtime.h"
 #include "mica/sys.h"
 
 uint64_t runtime_start_instret;
 
+/* The first thread's: its IPC buffer is where the creator mapped it. */
+static struct mica_tls main_tls = {
+    (struct mica_ipc_buffer *)MICA_IPCBUF_VA, MICA_SLOT_THREAD
+};
+
 __attribute__((noreturn)) void runtime_start(void *arg, uint64_t instret)
 {
     runtime_start_instret = instret;
+    __asm__ volatile("mv tp, %0" :: "r"(&main_tls));
     mica_exit(main(arg));
 }
 

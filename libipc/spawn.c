@@ -7,6 +7,7 @@
 #include "mica/bootinfo.h"
 #include "mica/elf.h"
 #include "mica/errno.h"
+#include "mica/runtime.h"
 #include "mica/string.h"
 #include "mica/sys.h"
 
@@ -24,10 +25,12 @@ static uint64_t used[MAX_SLOTS / 64];
 long slot_alloc(void)
 {
     for (long s = FIRST_SLOT; s < MAX_SLOTS; s++) {
-        if (!(used[s / 64] & (1ull << (s % 64)))) {
-            used[s / 64] |= 1ull << (s % 64);
+        if (used[s / 64] & (1ull << (s % 64)))
+            continue;
+        used[s / 64] |= 1ull << (s % 64);
+        /* A slot the creator filled before we started is taken too. */
+        if (mica_cap_info(s) == -EBADF)
             return s;
-        }
     }
     return -1;
 }
@@ -114,6 +117,15 @@ static int load(long budget, long proc, const void *file, const struct elf_image
     return 0;
 }
 
+static void fill_args(const void *ctx, char *page, uint64_t i)
+{
+    (void)i;
+    const char *args = ctx ? ctx : "";
+    size_t n = strnlen(args, PAGE - 1);
+    memcpy(page, args, n);
+    page[n] = '\0';
+}
+
 static int give_caps(const struct spawn_args *a, struct child *c, long ipcbuf)
 {
     int r = (int)mica_cap_copy(c->proc, c->proc, MICA_SLOT_SELF, MICA_R_ALL, 0);
@@ -143,6 +155,11 @@ static int build(const struct spawn_args *a, struct child *c, const struct archi
     r = map_all(c->proc, stack, MICA_STACK_TOP - MICA_STACK_PAGES * PAGE, MICA_STACK_PAGES,
                 MICA_R_READ | MICA_R_WRITE);
     slot_free(stack);
+    long args = r ? -1 : new_frame(a->budget, 1, fill_args, a->args);
+    if (args < 0)
+        return r ? r : (int)args;
+    r = map_all(c->proc, args, MICA_ARGS_VA, 1, MICA_R_READ);
+    slot_free(args);
     long ipcbuf = r ? -1 : new_frame(a->budget, 1, NULL, NULL);
     if (ipcbuf < 0)
         return r ? r : (int)ipcbuf;
@@ -199,6 +216,23 @@ void spawn_destroy(struct child *c)
 
 static uint64_t next_thread_va = THREADS_VA;
 
+/* What a new thread starts from: kept at the top of its stack. */
+struct thread_start {
+    struct mica_tls tls;
+    void (*fn)(uint64_t);
+    uint64_t arg;
+};
+
+__attribute__((noreturn)) static void thread_trampoline(struct thread_start *ts)
+{
+    __asm__ volatile("mv tp, %0" :: "r"(&ts->tls));
+    ts->fn(ts->arg);
+    /* fn returned: this thread has nothing left to do. */
+    mica_thread_suspend(ts->tls.thread);
+    for (;;)
+        mica_yield();
+}
+
 /* Lays out a thread's frame: page 0 is the IPC buffer, above the stack;
  * the page below the stack stays unmapped as a guard. */
 static long map_thread_frame(long f, uint64_t base)
@@ -223,8 +257,16 @@ long thread_spawn(long budget, void (*fn)(uint64_t), uint64_t arg, unsigned prio
         r = mica_create(budget, MICA_OBJ_THREAD, t, MICA_SLOT_SELF);
     if (!r)
         r = mica_thread_configure(t, f, prio, name);
-    if (!r)
-        r = mica_thread_start(t, (uint64_t)fn, base + (THREAD_STACK_PAGES + 1) * PAGE, arg);
+    uint64_t top = base + (THREAD_STACK_PAGES + 1) * PAGE;
+    struct thread_start *ts = (struct thread_start *)(top - sizeof *ts);
+    if (!r) {
+        ts->tls.ipcbuf = (struct mica_ipc_buffer *)top;
+        ts->tls.thread = t;
+        ts->fn = fn;
+        ts->arg = arg;
+        r = mica_thread_start(t, (uint64_t)thread_trampoline, (uint64_t)ts & ~15ul,
+                              (uint64_t)ts);
+    }
     slot_free(f);            /* the mappings and the thread keep the frame */
     if (r) {
         slot_free(t);

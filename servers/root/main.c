@@ -1,24 +1,117 @@
 /*
- * root: the first user process. It will start the servers and restart them
- * when they fail; for now it reports how the boot went and exits, which
- * powers the machine off.
+ * root: the first process (see root.h). It reports how the boot went,
+ * starts the servers of its table, runs init (a native program from the
+ * boot archive named by init=, until the POSIX personality takes that
+ * over), and serves its endpoint until init ends; its own exit then
+ * powers the machine off with init's status.
  */
-#include "mica/bootinfo.h"
-#include "mica/runtime.h"
+#include "root.h"
 
-int main(void *arg)
+#include "mica/errno.h"
+#include "mica/runtime.h"
+#include "mica/string.h"
+#include "mica/sys.h"
+
+const struct mica_bootinfo *bootinfo;
+
+static void report_boot(void)
 {
-    const struct mica_bootinfo *bi = arg;
-    if (bi->magic != MICA_BOOTINFO_MAGIC || bi->version != MICA_BOOTINFO_VERSION) {
-        debug_printf("root: bad boot info\n");
-        return 1;
-    }
     debug_printf("root: Mica root task running; first user instruction at %lu "
                  "instructions (firmware %lu, kernel %lu)\n",
                  (unsigned long)runtime_start_instret,
-                 (unsigned long)bi->firmware_instret,
-                 (unsigned long)(bi->kernel_instret - bi->firmware_instret));
+                 (unsigned long)bootinfo->firmware_instret,
+                 (unsigned long)(bootinfo->kernel_instret - bootinfo->firmware_instret));
     debug_printf("root: %lu KiB free, init='%s'\n",
-                 (unsigned long)(bi->free_pages * 4), bi->init);
-    return 0;
+                 (unsigned long)(bootinfo->free_pages * 4), bootinfo->init);
+}
+
+/* Waits until s announces itself or dies; false if it died. */
+static bool wait_ready(struct server *s)
+{
+    struct mica_msg m = { 0 };
+    int status;
+    while (s->running && !s->ready) {
+        if (mica_recv(root_ep, &m))
+            return false;
+        root_handle(MICA_INFO_LABEL(m.info), m.badge, m.w, &status);
+        if (MICA_INFO_LABEL(m.info) == ROOT_ANNOUNCE)
+            mica_reply(&(struct mica_msg){ .info = MICA_INFO(0, 1, 0, 0) });
+    }
+    return s->ready;
+}
+
+static void start_servers(void)
+{
+    for (unsigned i = 0; i < server_count; i++) {
+        struct server *s = &servers[server_table[i].id];
+        s->rights = &server_table[i];
+        int err = server_start(s, 0);
+        if (err) {
+            debug_printf("root: cannot start %s: %d\n", s->rights->name, err);
+            continue;
+        }
+        if (wait_ready(s))
+            debug_printf("root: %s ready\n", s->rights->name);
+    }
+}
+
+/* init=NAME ARGS: NAME is a native program of the boot archive. */
+static int start_init(void)
+{
+    static char name[64];
+    const char *cmd = bootinfo->init;
+    size_t n = 0;
+    while (cmd[n] && cmd[n] != ' ' && n < sizeof name - 1) {
+        name[n] = cmd[n];
+        n++;
+    }
+    name[n] = '\0';
+    struct server *s = &servers[SERVICE_INIT];
+    static struct server_rights rights;
+    rights = init_rights;
+    rights.name = name[0] == '/' ? name + 1 : name;
+    s->rights = &rights;
+    return server_start(s, cmd[n] ? cmd + n + 1 : "");
+}
+
+/* Serves root's endpoint until init ends; returns init's status. */
+static int serve(void)
+{
+    struct mica_msg m = { 0 };
+    int status = 0;
+    long err = mica_recv(root_ep, &m);
+    for (;;) {
+        uint64_t label = MICA_INFO_LABEL(m.info);
+        if (!err && root_handle(label, m.badge, m.w, &status))
+            return status;
+        if (!err && label == ROOT_ANNOUNCE) {
+            m = (struct mica_msg){ .info = MICA_INFO(0, 1, 0, 0) };
+            err = mica_reply_recv(root_ep, &m);
+        } else {
+            err = mica_recv(root_ep, &m);
+        }
+    }
+}
+
+int main(void *arg)
+{
+    bootinfo = arg;
+    if (bootinfo->magic != MICA_BOOTINFO_MAGIC || bootinfo->version != MICA_BOOTINFO_VERSION) {
+        debug_printf("root: bad boot info\n");
+        return 1;
+    }
+    report_boot();
+    if (manager_init()) {
+        debug_printf("root: out of memory\n");
+        return 1;
+    }
+    start_servers();
+    if (!bootinfo->init[0])
+        return 0;
+    int err = start_init();
+    if (err) {
+        debug_printf("root: cannot start init '%s': %d\n", bootinfo->init, err);
+        return 127;
+    }
+    return serve();
 }

@@ -14,9 +14,24 @@
 #define MICA_BOOTINFO_VA      0x3ffffff000ul
 #define MICA_IPCBUF_VA        0x3fffffe000ul  /* the first thread's IPC buffer */
 #define MICA_ARCHIVE_VA       0x3f00000000ul  /* the boot archive, read-only */
+#define MICA_ARGS_VA          0x3fffffd000ul  /* a spawned program's arguments */
 #define MICA_STACK_TOP        0x3fffff0000ul
 #define MICA_STACK_PAGES      16
 #define MICA_CMDLINE_MAX      256
+
+#define MICA_MAX_DEVICES 16
+
+/* A device from the device tree that user space may drive: its registers
+ * (DEVICE_FRAME gives a frame for them) and its PLIC interrupt. */
+struct mica_device {
+    uint64_t base;
+    uint64_t size;
+    uint32_t irq;
+    uint32_t kind;              /* MICA_DEV_* */
+};
+
+#define MICA_DEV_VIRTIO_MMIO 1
+#define MICA_DEV_UART_16550  2
 
 struct mica_bootinfo {
     uint32_t magic;
@@ -27,6 +42,8 @@ struct mica_bootinfo {
     uint64_t total_pages;        /* physical pages the kernel manages */
     uint64_t free_pages;         /* free when the process started */
     uint64_t archive_size;       /* bytes of the cpio at MICA_ARCHIVE_VA */
+    uint32_t ndevices;
+    struct mica_device devices[MICA_MAX_DEVICES];
     char init[MICA_CMDLINE_MAX]; /* the init= command: "PATH ARGS...", or "" */
     char cmdline[MICA_CMDLINE_MAX]; /* the whole kernel command line */
 };

@@ -23,10 +23,13 @@
 #define EEXIST          17
 #define ENODEV          19
 #define EINVAL          22
+#define ENOTTY          25
 #define ENOSPC          28
+#define EROFS           30
 #define ERANGE          34
 #define ENAMETOOLONG    36
 #define ENOSYS          38
+#define EOPNOTSUPP      95
 #define ETIMEDOUT      110
 
 /* The thread holding the reply right died or deleted it unanswered. */

@@ -8,8 +8,29 @@
 
 #include <stdint.h>
 
+#include "mica/syscall.h"
+
 /* rdinstret as the program's first instruction executed. */
 extern uint64_t runtime_start_instret;
+
+/* Per-thread data of native programs; tp points at it. */
+struct mica_tls {
+    struct mica_ipc_buffer *ipcbuf;   /* this thread's IPC buffer */
+    long thread;                      /* slot of this thread's capability */
+};
+
+static inline struct mica_tls *mica_tls(void)
+{
+    struct mica_tls *t;
+    __asm__("mv %0, tp" : "=r"(t));
+    return t;
+}
+
+/* The calling thread's IPC buffer. */
+static inline struct mica_ipc_buffer *mica_ipcbuf(void)
+{
+    return mica_tls()->ipcbuf;
+}
 
 int main(void *arg);
 void debug_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -30,6 +30,7 @@ struct spawn_args {
     uint64_t fault_badge;
     unsigned prio;
     uint64_t arg;
+    const char *args;         /* command line, read-only at MICA_ARGS_VA ("" if NULL) */
     const struct spawn_cap *caps;
     int ncaps;
     uint32_t nslots;          /* 0: 256 */
@@ -50,8 +51,8 @@ int spawn(const struct spawn_args *a, struct child *out);
 void spawn_destroy(struct child *c);
 
 /* A thread in one's own process running fn(arg) on a new 16 KiB stack,
- * with its own IPC buffer. fn must not return (it can suspend itself).
- * Returns the thread's slot, or -E... */
+ * with its own IPC buffer (mica_ipcbuf()). When fn returns, the thread
+ * suspends itself. Returns the thread's slot, or -E... */
 long thread_spawn(long budget, void (*fn)(uint64_t), uint64_t arg, unsigned prio,
                   const char *name);
 

@@ -1,0 +1,129 @@
+/*
+ * Starting and stopping servers: finds the devices a server needs, makes
+ * its endpoint and budget, and spawns it from the boot archive with the
+ * capabilities its line of the table gives it.
+ */
+#include "root.h"
+
+#include "mica/errno.h"
+#include "mica/runtime.h"
+#include "mica/string.h"
+#include "mica/sys.h"
+
+#define PROBE_VA  0x3c00000000ul
+#define FAULT_BIT (1ull << 32)
+
+struct server servers[SERVICES];
+long root_ep;
+
+/* The disk: the virtio-mmio slot whose device ID is block. */
+static long disk_regs = -1;
+static const struct mica_device *disk;
+
+static bool is_virtio_block(long frame)
+{
+    if (mica_map(MICA_SLOT_SELF, frame, PROBE_VA, MICA_R_READ, 0))
+        return false;
+    volatile uint32_t *r = (volatile uint32_t *)PROBE_VA;
+    bool yes = r[0] == 0x74726976 && r[2] == 2;     /* magic, device id */
+    mica_unmap(MICA_SLOT_SELF, PROBE_VA);
+    return yes;
+}
+
+static void find_disk(void)
+{
+    for (uint32_t i = 0; i < bootinfo->ndevices; i++) {
+        const struct mica_device *d = &bootinfo->devices[i];
+        if (d->kind != MICA_DEV_VIRTIO_MMIO)
+            continue;
+        long f = slot_alloc();
+        if (mica_device_frame(MICA_SLOT_DEVICE_CONTROL, MICA_SLOT_BUDGET, d->base, 1, f)) {
+            slot_free(f);
+            continue;
+        }
+        if (is_virtio_block(f)) {
+            disk_regs = f;
+            disk = d;
+            return;
+        }
+        slot_free(f);
+    }
+}
+
+int manager_init(void)
+{
+    root_ep = slot_alloc();
+    if (mica_create(MICA_SLOT_BUDGET, MICA_OBJ_ENDPOINT, root_ep, 0))
+        return -ENOMEM;
+    find_disk();
+    return 0;
+}
+
+/* The device capabilities of a server that drives the disk; made once and
+ * given again to each incarnation. */
+static int device_caps(struct spawn_cap *caps, int *n)
+{
+    static long irq, ntfn;
+    if (!disk)
+        return -ENODEV;
+    if (!irq) {
+        irq = slot_alloc();
+        ntfn = slot_alloc();
+        if (mica_irq_get(MICA_SLOT_IRQ_CONTROL, disk->irq, irq) ||
+            mica_create(MICA_SLOT_BUDGET, MICA_OBJ_NOTIFICATION, ntfn, 0))
+            return -EBUSY;
+    }
+    caps[(*n)++] = (struct spawn_cap){ disk_regs, SERVICE_SLOT_FIRST + 0, MICA_R_ALL, 0 };
+    caps[(*n)++] = (struct spawn_cap){ irq, SERVICE_SLOT_FIRST + 1, MICA_R_ALL, 0 };
+    caps[(*n)++] = (struct spawn_cap){ ntfn, SERVICE_SLOT_FIRST + 2, MICA_R_ALL, 0 };
+    return 0;
+}
+
+int server_start(struct server *s, const char *args)
+{
+    const struct server_rights *r = s->rights;
+    struct spawn_cap caps[8];
+    int n = 0;
+    s->budget = slot_alloc();
+    long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_BUDGET, s->budget, r->budget_pages);
+    if (err)
+        return (int)err;
+    if (s->ep <= 0) {
+        s->ep = slot_alloc();
+        if ((err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_ENDPOINT, s->ep, 0)))
+            return (int)err;
+    }
+    caps[n++] = (struct spawn_cap){ root_ep, SERVICE_SLOT_ROOT, MICA_R_WRITE, r->id };
+    caps[n++] = (struct spawn_cap){ s->ep, SERVICE_SLOT_EP, MICA_R_ALL, 0 };
+    if (r->device == NEED_VIRTIO_BLOCK && (err = device_caps(caps, &n)))
+        return (int)err;
+    if (r->uses_blk)
+        caps[n++] = (struct spawn_cap){ servers[SERVICE_BLK].ep, SERVICE_SLOT_FIRST,
+                                        MICA_R_WRITE, 0 };
+    struct spawn_args a = {
+        .name = r->name, .budget = s->budget, .child_budget = s->budget,
+        .fault_ep = root_ep, .fault_badge = FAULT_BIT | r->id, .prio = r->prio,
+        .args = args, .caps = caps, .ncaps = n, .nslots = 1024,
+    };
+    err = spawn(&a, &s->child);
+    if (err)
+        return (int)err;
+    s->running = true;
+    s->generation++;
+    return 0;
+}
+
+void server_stop(struct server *s)
+{
+    if (!s->running)
+        return;
+    spawn_destroy(&s->child);
+    slot_free(s->budget);
+    s->running = s->ready = false;
+}
+
+struct server *server_by_badge(uint64_t badge)
+{
+    uint64_t id = badge & ~FAULT_BIT;
+    return id > 0 && id < SERVICES ? &servers[id] : 0;
+}
