@@ -82,7 +82,7 @@ $(B)/libipc.a: $(LIBIPC_OBJS)
 
 # Native programs in the boot archive: servers/NAME/*.c and user/NAME/*.c
 # become build/native/NAME.elf and the archive entry NAME.
-NATIVE := servers/root servers/blk user/ktest user/kbench user/blktest
+NATIVE := servers/root servers/blk user/ktest user/kbench user/blktest user/blkbench
 native_objs = $(patsubst %,$(B)/u/%.o,$(wildcard $(filter %/$(1),$(NATIVE))/*.c))
 
 $(B)/native/%.elf: $$(call native_objs,$$*) $(B)/libipc.a libipc/user.ld

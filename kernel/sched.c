@@ -94,11 +94,16 @@ void sched_forget_pagetable(pte_t *pt)
 void sched_return_to_user(void)
 {
     struct hart *h = this_hart();
-    struct thread *t;
-    while ((t = choose(h)) == NULL) {
-        /* wfi wakes on any interrupt enabled in sie, even with SIE clear. */
-        wfi();
-        poll_interrupts();
+    struct thread *t = choose(h);
+    if (!t) {
+        /* Idle: tickless, so waiting costs no instructions. wfi wakes on
+         * any interrupt enabled in sie, even with SIE clear. */
+        timer_idle_enter();
+        while ((t = choose(h)) == NULL) {
+            wfi();
+            poll_interrupts();
+        }
+        timer_idle_exit();
     }
     h->current = t;
     sched_enter(t);

@@ -21,6 +21,7 @@ static uint64_t freq;
 static uint64_t tick_len;
 static uint64_t next_tick;
 static uint64_t next_timer;     /* earliest notification timer, 0 if none */
+static bool idle;               /* no tick while nothing runs */
 
 void timer_init(const struct boot_info *bi)
 {
@@ -55,13 +56,27 @@ void timer_set(uint64_t deadline)
 void timer_reprogram(void)
 {
     next_timer = notification_timers_run(timer_now());
-    timer_set(next_timer && next_timer < next_tick ? next_timer : next_tick);
+    uint64_t tick = idle ? UINT64_MAX : next_tick;
+    timer_set(next_timer && next_timer < tick ? next_timer : tick);
+}
+
+void timer_idle_enter(void)
+{
+    idle = true;
+    timer_reprogram();
+}
+
+void timer_idle_exit(void)
+{
+    idle = false;
+    next_tick = timer_now() + tick_len;
+    timer_reprogram();
 }
 
 void timer_interrupt(void)
 {
     uint64_t now = timer_now();
-    if (next_tick <= now) {
+    if (!idle && next_tick <= now) {
         while (next_tick <= now)
             next_tick += tick_len;
         sched_tick();

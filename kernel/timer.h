@@ -13,6 +13,10 @@ uint64_t timer_now(void);
 uint64_t timer_freq(void);
 /* Programs the hardware for the earlier of the next tick and timer. */
 void timer_reprogram(void);
+/* The hart goes idle: no tick until it runs a thread again (tickless
+ * idle), only the notification timers. */
+void timer_idle_enter(void);
+void timer_idle_exit(void);
 /* Called on a supervisor timer interrupt. */
 void timer_interrupt(void);
 

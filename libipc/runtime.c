@@ -10,6 +10,7 @@
 #include "mica/sys.h"
 
 uint64_t runtime_start_instret;
+uint64_t mica_timebase_freq;
 
 /* The first thread's: its IPC buffer is where the creator mapped it. */
 static struct mica_tls main_tls = {
@@ -20,7 +21,17 @@ __attribute__((noreturn)) void runtime_start(void *arg, uint64_t instret)
 {
     runtime_start_instret = instret;
     __asm__ volatile("mv tp, %0" :: "r"(&main_tls));
+    /* The first process has the boot info; everyone else its spawn args. */
+    if ((uint64_t)arg == MICA_BOOTINFO_VA)
+        mica_timebase_freq = ((const struct mica_bootinfo *)arg)->timebase_freq;
+    else
+        mica_timebase_freq = ((const struct mica_args *)MICA_ARGS_VA)->timebase_freq;
     mica_exit(main(arg));
+}
+
+const char *mica_args(void)
+{
+    return ((const struct mica_args *)MICA_ARGS_VA)->cmdline;
 }
 
 void debug_printf(const char *fmt, ...)

@@ -120,10 +120,12 @@ static int load(long budget, long proc, const void *file, const struct elf_image
 static void fill_args(const void *ctx, char *page, uint64_t i)
 {
     (void)i;
-    const char *args = ctx ? ctx : "";
-    size_t n = strnlen(args, PAGE - 1);
-    memcpy(page, args, n);
-    page[n] = '\0';
+    struct mica_args *a = (struct mica_args *)page;
+    const char *cmdline = ctx ? ctx : "";
+    size_t n = strnlen(cmdline, PAGE - sizeof *a - 1);
+    a->timebase_freq = mica_timebase_freq;
+    memcpy(a->cmdline, cmdline, n);
+    a->cmdline[n] = '\0';
 }
 
 static int give_caps(const struct spawn_args *a, struct child *c, long ipcbuf)

@@ -177,7 +177,7 @@ static const struct test_case cases[] = {
 int main(void *arg)
 {
     (void)arg;
-    const char *want = (const char *)MICA_ARGS_VA;
+    const char *want = mica_args();
     geometry();
     int ran = 0;
     for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -14,7 +14,7 @@
 #define MICA_BOOTINFO_VA      0x3ffffff000ul
 #define MICA_IPCBUF_VA        0x3fffffe000ul  /* the first thread's IPC buffer */
 #define MICA_ARCHIVE_VA       0x3f00000000ul  /* the boot archive, read-only */
-#define MICA_ARGS_VA          0x3fffffd000ul  /* a spawned program's arguments */
+#define MICA_ARGS_VA          0x3fffffd000ul  /* a spawned program's struct mica_args */
 #define MICA_STACK_TOP        0x3fffff0000ul
 #define MICA_STACK_PAGES      16
 #define MICA_CMDLINE_MAX      256
@@ -49,5 +49,11 @@ struct mica_bootinfo {
 };
 
 _Static_assert(sizeof(struct mica_bootinfo) <= 4096, "bootinfo fits a page");
+
+/* What spawn() gives every program it starts, read-only at MICA_ARGS_VA. */
+struct mica_args {
+    uint64_t timebase_freq;      /* rdtime ticks per second */
+    char cmdline[];              /* NUL-terminated */
+};
 
 #endif

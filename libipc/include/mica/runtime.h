@@ -13,6 +13,12 @@
 /* rdinstret as the program's first instruction executed. */
 extern uint64_t runtime_start_instret;
 
+/* rdtime ticks per second. */
+extern uint64_t mica_timebase_freq;
+
+/* The command line a spawned program was started with ("" if none). */
+const char *mica_args(void);
+
 /* Per-thread data of native programs; tp points at it. */
 struct mica_tls {
     struct mica_ipc_buffer *ipcbuf;   /* this thread's IPC buffer */
