@@ -1,13 +1,18 @@
 /*
  * Flattened device tree (FDT) parser.
  *
- * fdt_parse() walks a DTB blob once and fills a struct boot_info with what
+ * fdt_parse() walks a DTB blob (a few passes: the PLIC names interrupt
+ * controllers defined later, stdout-path may be an alias) and fills a
+ * struct boot_info with what
  * the kernel needs: RAM, reserved regions, the console UART, the PLIC and the
  * S-mode context of the boot hart, the timer frequency, virtio-mmio slots,
  * the power-off device and /chosen/bootargs. It reads nothing outside
  * [blob, blob + len): a malformed or truncated tree gives an error message,
  * never a wild read. It is pure code with no kernel dependencies, so it is
- * unit-tested and fuzzed on the host (test/host/).
+ * unit-tested and fuzzed on the host (test/host/). Not handled: "ranges"
+ * translation (addresses are taken as identity-mapped, as on QEMU virt) and
+ * status = "disabled"; RAM regions beyond FDT_MAX_RAM are dropped, more
+ * reserved regions than FDT_MAX_RESERVED is an error.
  */
 #ifndef MICA_FDT_H
 #define MICA_FDT_H

@@ -87,8 +87,9 @@ static uint32_t interesting(const uint8_t *orig, size_t orig_len)
     return (uint32_t)orig_len + (uint32_t)below(9) - 4;
 }
 
-/* A word offset: token-aligned within the struct block three times in four,
- * a header field sometimes, anywhere otherwise. */
+/* Where to put a word: 4-aligned, so on a token boundary in the struct
+ * block, five times in eight; on a header field one in eight; anywhere
+ * otherwise. Always inside the first len bytes. */
 static size_t word_offset(size_t len)
 {
     size_t r = below(8);

@@ -16,9 +16,10 @@
  *   test_fdt [-m RAM] [-append ARGS] VIRT_DTB RESERVED_DTB TWO_HARTS_DTB
  *
  * VIRT_DTB is from `qemu-system-riscv64 -machine virt -m RAM [-kernel K
- * -append ARGS] -machine dumpdtb=VIRT_DTB`; pass the same -m (default 128M)
- * and -append (default: no bootargs). The others are reserved.dts and
- * two_harts.dts compiled by dtc. Exits 0 if every case passes.
+ * -append ARGS] -machine dumpdtb=VIRT_DTB`; pass the same -m (without it,
+ * the RAM size is only checked to be whole MiB) and -append (default: no
+ * bootargs). The others are reserved.dts and two_harts.dts compiled by dtc.
+ * Exits 0 if every case passes.
  */
 #include "fdt.h"
 
@@ -61,8 +62,9 @@ struct blob {
     size_t len;
 };
 
-/* What the QEMU tree must hold: from the command line. */
-static uint64_t virt_ram = 128ull << 20;
+/* What the QEMU tree must hold: from the command line. Without -m, any
+ * whole number of MiB will do. */
+static uint64_t virt_ram;
 static const char *virt_bootargs = "";
 
 static void put32(uint8_t *p, uint32_t v)
@@ -455,6 +457,17 @@ static void b_truncated_property(struct blob *b)
     open_root(&t);
     t_prop_raw(&t, t_name(&t, "model"), 0x1000, v, sizeof(v));
     close_root(&t);
+    build(&t, b);
+}
+
+/* The value runs one byte past the end of the struct block, which then
+ * ends: no END token follows to catch a cursor that went past. */
+static void b_property_one_byte_over(struct blob *b)
+{
+    struct tree t;
+
+    open_root(&t);
+    t_prop_raw(&t, t_name(&t, "model"), 5, "abcd", 4);
     build(&t, b);
 }
 
@@ -1009,6 +1022,8 @@ static const struct tree_case tree_cases[] = {
     { "rsvmap_unterminated", b_rsvmap_unterminated,
       "fdt: memory reservation block not terminated", NULL },
     { "truncated_property", b_truncated_property, "fdt: truncated property", NULL },
+    { "property_one_byte_over", b_property_one_byte_over, "fdt: truncated property",
+      NULL },
     { "property_header_cut", b_property_header_cut, "fdt: truncated property", NULL },
     { "unterminated_node_name", b_unterminated_node_name,
       "fdt: unterminated node name", NULL },
@@ -1126,7 +1141,10 @@ static void check_virt_hart0(const struct file *f)
     if (!parse_file(f, 0, &bi))
         return;
     if (expect_u64("nram", (uint64_t)bi.nram, 1))
-        expect_region("ram[0]", bi.ram[0], 0x80000000, virt_ram);
+        expect_region("ram[0]", bi.ram[0], 0x80000000,
+                      virt_ram != 0 ? virt_ram : bi.ram[0].size);
+    expect(bi.ram[0].size != 0 && bi.ram[0].size % (1u << 20) == 0,
+           "ram size not a whole number of MiB");
     expect_u64("nreserved", (uint64_t)bi.nreserved, 0);
     if (expect(bi.has_uart, "no uart")) {
         expect_device("uart", bi.uart, 0x10000000, 0x100, 10);

@@ -48,7 +48,8 @@ def test_unit(name):
 
 
 def test_fdt():
-    rc, out = run_host([host_bin("test_fdt"), str(DTB), *fixture_dtbs()])
+    # The DTB is dumped by `make` with -m 256M (see the Makefile).
+    rc, out = run_host([host_bin("test_fdt"), "-m", "256M", str(DTB), *fixture_dtbs()])
     assert rc == 0, out
 
 
