@@ -42,7 +42,7 @@ def test_unit(name):
     if name == "test_elf":
         args = [str(BUILD / "native" / "root.elf")]
     if name == "test_archive":
-        args = [str(BUILD / "archive.cpio"), "root", "ktest"]
+        args = [str(BUILD / "archive.cpio"), "root", "blk", "badelf"]
     rc, out = run_host([host_bin(name), *args])
     assert rc == 0, out
 
