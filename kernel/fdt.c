@@ -648,6 +648,26 @@ static void set_device(struct fdt_device *dst, const struct fdt_device *src)
     dst->irq = src->irq;
 }
 
+/* The first real-time clock: its registers and interrupt. */
+static int do_rtc(struct walker *w)
+{
+    struct boot_info *out = w->out;
+    struct fdt_device d;
+    bool found;
+
+    if (out->has_rtc)
+        return 0;
+    if (first_reg(w, &d.reg, &found) < 0)
+        return -1;
+    if (!found)
+        return 0;
+    d.irq = 0;
+    device_irq(w, &d.irq);
+    set_device(&out->rtc, &d);
+    out->has_rtc = true;
+    return 0;
+}
+
 /* Inserts in base order; when full, the slot with the highest base goes. */
 static int do_virtio(struct walker *w)
 {
@@ -692,6 +712,8 @@ static int flush_devices_pass(struct walker *w, struct frame *f)
         return do_virtio(w);
     if (compatible(w, "sifive,test0") || compatible(w, "sifive,test1"))
         return do_region(w, &out->poweroff, &out->has_poweroff);
+    if (compatible(w, "google,goldfish-rtc"))
+        return do_rtc(w);
     return 0;
 }
 

@@ -66,6 +66,9 @@ struct boot_info {
     struct fdt_region poweroff; /* "sifive,test0"/"sifive,test1" finisher, if present */
     bool has_poweroff;
 
+    struct fdt_device rtc;   /* "google,goldfish-rtc", if present */
+    bool has_rtc;
+
     char bootargs[FDT_BOOTARGS_MAX]; /* /chosen/bootargs, "" if absent; truncated */
 };
 

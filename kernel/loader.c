@@ -66,7 +66,8 @@ static void load_segment(struct process *p, const char *file, const struct elf_s
     }
 }
 
-/* The devices user space may drive: the virtio-mmio slots and the UART. */
+/* The devices user space may drive: the virtio-mmio slots, the UART and
+ * the real-time clock. */
 static void fill_devices(struct mica_bootinfo *bi, const struct boot_info *dt)
 {
     for (int i = 0; i < dt->nvirtio && bi->ndevices < MICA_MAX_DEVICES; i++)
@@ -76,6 +77,9 @@ static void fill_devices(struct mica_bootinfo *bi, const struct boot_info *dt)
     if (dt->has_uart && bi->ndevices < MICA_MAX_DEVICES)
         bi->devices[bi->ndevices++] = (struct mica_device){
             dt->uart.reg.base, dt->uart.reg.size, dt->uart.irq, MICA_DEV_UART_16550 };
+    if (dt->has_rtc && bi->ndevices < MICA_MAX_DEVICES)
+        bi->devices[bi->ndevices++] = (struct mica_device){
+            dt->rtc.reg.base, dt->rtc.reg.size, dt->rtc.irq, MICA_DEV_GOLDFISH_RTC };
 }
 
 static void fill_bootinfo(struct mica_bootinfo *bi, const struct cmdline *cmd,

@@ -4,6 +4,7 @@
 #include "mica/server.h"
 
 #include "mica/errno.h"
+#include "mica/runtime.h"
 #include "mica/spawn.h"
 
 long server_defer(struct request *r)
@@ -52,16 +53,19 @@ void server_run(long ep, const struct server_table *t)
             r.len = MICA_INFO_LEN(m.info);
             r.badge = m.badge;
             r.has_grant = MICA_INFO_GRANT(m.info);
+            r.mr = mica_ipcbuf()->mr;
             for (int i = 0; i < MICA_MSG_REGS; i++)
                 r.w[i] = i < (int)r.len ? m.w[i] : 0;
             result = dispatch(t, &r);
+            if (t->after)
+                t->after(&r);
         }
         if (result == SERVER_DEFERRED) {
             m = (struct mica_msg){ 0 };
             err = mica_recv(ep, &m);
             continue;
         }
-        m.info = MICA_INFO(0, 4, 0, 0);
+        m.info = MICA_INFO(0, r.reply_len ? r.reply_len : MICA_MSG_REGS, 0, 0);
         m.w[0] = (uint64_t)result;
         for (int i = 1; i < MICA_MSG_REGS; i++)
             m.w[i] = r.reply[i];

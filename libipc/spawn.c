@@ -124,6 +124,7 @@ static void fill_args(const void *ctx, char *page, uint64_t i)
     const char *cmdline = ctx ? ctx : "";
     size_t n = strnlen(cmdline, PAGE - sizeof *a - 1);
     a->timebase_freq = mica_timebase_freq;
+    a->realtime_offset_ns = mica_realtime_offset_ns;
     memcpy(a->cmdline, cmdline, n);
     a->cmdline[n] = '\0';
 }

@@ -12,7 +12,7 @@
 #include "panic.h"
 #include "mica/errno.h"
 
-#define MAX_DEVICE_REGIONS (FDT_MAX_VIRTIO + 1)
+#define MAX_DEVICE_REGIONS (FDT_MAX_VIRTIO + 2)
 
 static struct frame **owner;          /* per RAM page */
 static uint64_t ram_base, ram_pages;
@@ -40,11 +40,14 @@ void frame_init(const struct boot_info *bi)
     owner = kalloc_pages(PAGE_ROUND_UP(bytes) / PAGE_SIZE);
     if (!owner)
         panic("frame: no memory for the page owner table");
-    /* What user space may map as device memory: the virtio slots and the UART. */
+    /* What user space may map as device memory: the virtio slots, the UART
+     * and the real-time clock. */
     for (int i = 0; i < bi->nvirtio; i++)
         device_regions[ndevice_regions++] = bi->virtio[i].reg;
     if (bi->has_uart)
         device_regions[ndevice_regions++] = bi->uart.reg;
+    if (bi->has_rtc)
+        device_regions[ndevice_regions++] = bi->rtc.reg;
 }
 
 static void set_owner(struct frame *f, struct frame *value)

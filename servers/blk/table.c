@@ -10,4 +10,6 @@ static const server_handler handlers[BLK_OPS] = {
     [BLK_FLUSH] = do_flush,
 };
 
-const struct server_table blk_table = { handlers, BLK_OPS, blk_interrupt };
+const struct server_table blk_table = {
+    .handlers = handlers, .nhandlers = BLK_OPS, .notify = blk_interrupt,
+};

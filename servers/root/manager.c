@@ -50,8 +50,30 @@ static void find_disk(void)
     }
 }
 
+/* The wall clock: read QEMU's goldfish RTC once (ns since the epoch). */
+static void read_rtc(void)
+{
+    for (uint32_t i = 0; i < bootinfo->ndevices; i++) {
+        const struct mica_device *d = &bootinfo->devices[i];
+        if (d->kind != MICA_DEV_GOLDFISH_RTC)
+            continue;
+        long f = slot_alloc();
+        if (!mica_device_frame(MICA_SLOT_DEVICE_CONTROL, MICA_SLOT_BUDGET, d->base, 1, f) &&
+            !mica_map(MICA_SLOT_SELF, f, PROBE_VA, MICA_R_READ, 0)) {
+            volatile uint32_t *r = (volatile uint32_t *)PROBE_VA;
+            uint64_t low = r[0];              /* reading TIME_LOW latches TIME_HIGH */
+            uint64_t ns = (uint64_t)r[1] << 32 | low;
+            mica_realtime_offset_ns = (int64_t)(ns - mica_monotonic_ns());
+            mica_unmap(MICA_SLOT_SELF, PROBE_VA);
+        }
+        slot_free(f);
+        return;
+    }
+}
+
 int manager_init(void)
 {
+    read_rtc();
     root_ep = slot_alloc();
     if (mica_create(MICA_SLOT_BUDGET, MICA_OBJ_ENDPOINT, root_ep, 0))
         return -ENOMEM;

@@ -32,6 +32,7 @@ struct mica_device {
 
 #define MICA_DEV_VIRTIO_MMIO 1
 #define MICA_DEV_UART_16550  2
+#define MICA_DEV_GOLDFISH_RTC 3
 
 struct mica_bootinfo {
     uint32_t magic;
@@ -53,6 +54,7 @@ _Static_assert(sizeof(struct mica_bootinfo) <= 4096, "bootinfo fits a page");
 /* What spawn() gives every program it starts, read-only at MICA_ARGS_VA. */
 struct mica_args {
     uint64_t timebase_freq;      /* rdtime ticks per second */
+    int64_t realtime_offset_ns;  /* wall clock = this + rdtime in ns */
     char cmdline[];              /* NUL-terminated */
 };
 

@@ -15,6 +15,13 @@ extern uint64_t runtime_start_instret;
 
 /* rdtime ticks per second. */
 extern uint64_t mica_timebase_freq;
+/* Wall clock = this + the monotonic clock, in ns (root reads the RTC). */
+extern int64_t mica_realtime_offset_ns;
+
+/* Nanoseconds since boot, from rdtime. */
+uint64_t mica_monotonic_ns(void);
+/* Nanoseconds since the epoch. */
+int64_t mica_realtime_ns(void);
 
 /* The command line a spawned program was started with ("" if none). */
 const char *mica_args(void);

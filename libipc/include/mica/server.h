@@ -4,8 +4,10 @@
  * library receives, dispatches on the message label, replies, and hands
  * notification bits (interrupts, timers) to the table's notify hook.
  *
- * A handler gets the request and fills the reply's words 1..3; its return
- * value becomes word 0 (a result or -E...). A handler that cannot answer
+ * A handler gets the request and fills the reply's words 1..3 (and, for a
+ * longer reply, words 4.. in r->mr, setting r->reply_len); its return
+ * value becomes word 0 (a result or -E...). The request's own words 4..
+ * are in r->mr too: read them before writing the reply there. A handler that cannot answer
  * yet calls server_defer() and returns SERVER_DEFERRED; it answers later
  * with server_answer(). A label with no handler is answered -ENOSYS.
  */
@@ -25,7 +27,9 @@ struct request {
     unsigned len;
     uint64_t badge;                /* who asked */
     bool has_grant;
+    uint64_t *mr;                  /* the IPC buffer's words (4.. are the message's) */
     uint64_t reply[MICA_MSG_REGS]; /* reply words; [0] is the handler's result */
+    unsigned reply_len;            /* words in the reply; 0 means 4 */
 };
 
 typedef long (*server_handler)(struct request *r);
@@ -34,6 +38,7 @@ struct server_table {
     const server_handler *handlers;   /* indexed by label */
     unsigned nhandlers;
     void (*notify)(uint64_t bits);    /* a bound notification fired */
+    void (*after)(struct request *r); /* after each handler, before the reply */
 };
 
 /* Receives on ep forever. */

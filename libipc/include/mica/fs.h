@@ -1,0 +1,122 @@
+/*
+ * The file-system server's protocol (servers/fs). Stateless: a request
+ * names a file by inode number and generation (struct fs_fileid), never by
+ * an open-file object, so a restarted fs serves any request its previous
+ * incarnation could have. Open files live in the client.
+ *
+ * Words 0..3 travel in registers; a name or attributes travel in the IPC
+ * buffer as the typed structs below, at mr[4] (FS_ARG_WORD); file data
+ * travels by a grant. Every reply's word 0 is a count or -E...
+ *
+ *   label        w0, w1        w2          w3         mr[4..]            reply
+ *   FS_ROOT      -             -           -          -                  w1 ino, w2 gen
+ *   FS_LOOKUP    dir ino, gen  -           -          fs_name            w1 ino, w2 gen, w3 mode
+ *   FS_GETATTR   ino, gen      -           -          -                  mr: fs_stat
+ *   FS_SETATTR   ino, gen      -           -          fs_setattr         mr: fs_stat
+ *   FS_READ      ino, gen      offset      length     grant (writable)   w0 bytes read
+ *   FS_WRITE     ino, gen      offset      length     grant (readable)   w0 bytes written
+ *   FS_CREATE    dir ino, gen  -           -          fs_name (mode...)  w1 ino, w2 gen
+ *   FS_MKDIR     dir ino, gen  -           -          fs_name            w1 ino, w2 gen
+ *   FS_SYMLINK   dir ino, gen  target len  -          fs_name, grant     w1 ino, w2 gen
+ *   FS_READLINK  ino, gen      length      -          grant (writable)   w0 bytes
+ *   FS_LINK      ino, gen      dir ino     dir gen    fs_name            -
+ *   FS_UNLINK    dir ino, gen  -           -          fs_name            -
+ *   FS_RMDIR     dir ino, gen  -           -          fs_name            -
+ *   FS_RENAME    from dir      to dir      flags      fs_name, grant     -
+ *   FS_READDIR   dir ino, gen  cookie      -          -                  w0 1/0, mr: fs_dirent
+ *   FS_STATFS    -             -           -          -                  mr: fs_statfs
+ *   FS_SYNC      -             -           -          -                  -
+ *
+ * A symlink's target and a rename's new name (w3 = its length) come by a
+ * readable grant. For FS_RENAME, w0 and w1 each pack an inode and
+ * generation (FS_PACK); w2 holds FS_RENAME_NOREPLACE.
+ */
+#ifndef MICA_FS_H
+#define MICA_FS_H
+
+#include <stdint.h>
+
+#include "mica/syscall.h"
+
+#define FS_NAME_MAX    255
+#define FS_PATH_MAX    4096           /* symlink targets */
+#define FS_ARG_WORD    MICA_MSG_REGS     /* first IPC-buffer word of a struct */
+#define FS_RENAME_NOREPLACE 1u
+
+enum fs_op {
+    FS_ROOT = 1, FS_LOOKUP, FS_GETATTR, FS_SETATTR, FS_READ, FS_WRITE, FS_CREATE,
+    FS_MKDIR, FS_SYMLINK, FS_READLINK, FS_LINK, FS_UNLINK, FS_RMDIR, FS_RENAME,
+    FS_READDIR, FS_STATFS, FS_SYNC, FS_OPS
+};
+
+struct fs_fileid {
+    uint32_t ino;
+    uint32_t gen;
+};
+
+#define FS_PACK(f) ((uint64_t)(f).ino << 32 | (f).gen)
+#define FS_UNPACK(w) ((struct fs_fileid){ (uint32_t)((w) >> 32), (uint32_t)(w) })
+
+/* A name and, for creation, what to create. */
+struct fs_name {
+    uint32_t len;
+    uint32_t mode;                /* type and permission bits (create, mkdir) */
+    uint32_t uid, gid;
+    uint32_t rdev;
+    uint32_t pad;
+    char name[FS_NAME_MAX + 1];
+};
+
+struct fs_stat {
+    uint32_t ino, gen;
+    uint32_t mode, nlink;
+    uint32_t uid, gid;
+    uint64_t size, blocks;
+    int64_t atime, mtime, ctime;
+    uint32_t atime_ns, mtime_ns, ctime_ns;
+    uint32_t rdev;
+    uint32_t block_size;
+    uint32_t pad;
+};
+
+#define FS_SET_MODE   1u
+#define FS_SET_UID    2u
+#define FS_SET_GID    4u
+#define FS_SET_ATIME  8u
+#define FS_SET_MTIME  16u
+#define FS_SET_SIZE   32u
+
+struct fs_setattr {
+    uint32_t mask;
+    uint32_t mode;
+    uint32_t uid, gid;
+    int64_t atime, mtime;
+    uint32_t atime_ns, mtime_ns;
+    uint64_t size;
+};
+
+struct fs_dirent {
+    uint32_t ino;
+    uint8_t type;                 /* DT_* */
+    uint8_t name_len;
+    uint16_t pad;
+    uint64_t next;                /* cookie of the next entry */
+    char name[FS_NAME_MAX + 1];
+};
+
+struct fs_statfs {
+    uint32_t block_size;
+    uint32_t name_max;
+    uint64_t blocks, free_blocks, avail_blocks;
+    uint64_t inodes, free_inodes;
+};
+
+#define FS_WORDS(type) ((sizeof(type) + 7) / 8)
+
+_Static_assert(FS_ARG_WORD + FS_WORDS(struct fs_name) <= MICA_MSG_MAX, "fs_name fits");
+_Static_assert(FS_ARG_WORD + FS_WORDS(struct fs_stat) <= MICA_MSG_MAX, "fs_stat fits");
+_Static_assert(FS_ARG_WORD + FS_WORDS(struct fs_setattr) <= MICA_MSG_MAX, "fs_setattr fits");
+_Static_assert(FS_ARG_WORD + FS_WORDS(struct fs_dirent) <= MICA_MSG_MAX, "fs_dirent fits");
+_Static_assert(FS_ARG_WORD + FS_WORDS(struct fs_statfs) <= MICA_MSG_MAX, "fs_statfs fits");
+
+#endif
