@@ -38,15 +38,15 @@ KCFLAGS := $(FREE) -Ikernel -Ilibipc/include
 UCFLAGS := $(FREE) -Ilibipc/include
 
 HOSTCFLAGS := -std=c11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-              -fno-omit-frame-pointer $(WARN) -DHOST_TEST -Ikernel -Ilibipc/include
+              -fno-omit-frame-pointer $(WARN) -DHOST_TEST -Ikernel -Ilibipc/include -Iservers/fs
 
 .DEFAULT_GOAL := all
-.PHONY: all run test host-tests bench debug fuzz clean setup musl
+.PHONY: all run test host-tests bench debug fuzz clean setup musl disk
 .SUFFIXES:
 .SECONDEXPANSION:
 .SECONDARY:
 
-all: $(B)/kernel.elf $(B)/kernel-nofast.elf $(MUSL_CC)
+all: $(B)/kernel.elf $(B)/kernel-nofast.elf $(B)/disk.img $(MUSL_CC)
 
 # ---- set-up: Debian packages, musl -------------------------------------
 
@@ -137,6 +137,28 @@ endef
 $(eval $(call kernel_variant,k,$(FASTPATH),$(B)/kernel.elf))
 $(eval $(call kernel_variant,k0,0,$(B)/kernel-nofast.elf))
 
+# ---- the root file system image ----------------------------------------
+
+# ext2 with a deliberate feature set (README): filetype, sparse_super and
+# large_file, 4 KiB blocks, 256-byte inodes (timestamps beyond 2038).
+# `make disk EXTRA=dir` puts dir's contents under /opt. The image is only
+# rebuilt when its inputs change: it keeps what Mica wrote to it otherwise.
+DISK_SIZE  ?= 256M
+EXTRA      ?=
+MKFS_EXT2  := mkfs.ext2 -q -F -t ext2 -b 4096 -I 256 -O none,filetype,sparse_super,large_file
+ROOTFS_FILES := $(shell find rootfs -type f 2>/dev/null) $(if $(EXTRA),$(shell find $(EXTRA) -type f))
+
+$(B)/disk.img: $(ROOTFS_FILES) | $(SETUP)
+	@echo "  MKFS    $@"
+	$(Q)rm -rf $(B)/stage && mkdir -p $(B)/stage && cp -a rootfs/. $(B)/stage/
+	$(Q)find $(B)/stage -name .keep -delete
+	$(Q)$(if $(EXTRA),mkdir -p $(B)/stage/opt && cp -a $(EXTRA)/. $(B)/stage/opt/)
+	$(Q)$(MKFS_EXT2) -d $(B)/stage $@.tmp $(DISK_SIZE) >/dev/null && mv $@.tmp $@
+
+disk:
+	rm -f $(B)/disk.img
+	$(MAKE) $(B)/disk.img EXTRA="$(EXTRA)"
+
 # ---- running ------------------------------------------------------------
 
 run: all
@@ -164,6 +186,10 @@ HOST_test_cmdline := kernel/cmdline.c
 HOST_test_fmt     := libipc/fmt.c
 HOST_test_runqueue := kernel/runqueue.c
 HOST_test_cspace  := kernel/object/cspace.c
+EXT2_CORE         := $(filter-out servers/fs/main.c servers/fs/table.c servers/fs/cache.c \
+                       servers/fs/request_%.c,$(wildcard servers/fs/*.c))
+HOST_test_ext2    := $(EXT2_CORE)
+HOST_fuzz_ext2    := $(EXT2_CORE)
 HOST_TESTS := $(patsubst test/host/%.c,$(B)/host/%,$(wildcard test/host/*.c))
 
 $(B)/host/%: test/host/%.c $$(HOST_$$*) | $(SETUP)

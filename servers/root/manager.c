@@ -104,7 +104,7 @@ static int device_caps(struct spawn_cap *caps, int *n)
 int server_start(struct server *s, const char *args)
 {
     const struct server_rights *r = s->rights;
-    struct spawn_cap caps[8];
+    struct spawn_cap caps[8 + SERVICES];
     int n = 0;
     s->budget = slot_alloc();
     long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_BUDGET, s->budget, r->budget_pages);
@@ -119,9 +119,10 @@ int server_start(struct server *s, const char *args)
     caps[n++] = (struct spawn_cap){ s->ep, SERVICE_SLOT_EP, MICA_R_ALL, 0 };
     if (r->device == NEED_VIRTIO_BLOCK && (err = device_caps(caps, &n)))
         return (int)err;
-    if (r->uses_blk)
-        caps[n++] = (struct spawn_cap){ servers[SERVICE_BLK].ep, SERVICE_SLOT_FIRST,
-                                        MICA_R_WRITE, 0 };
+    for (unsigned id = 1; id < SERVICES; id++)
+        if ((r->uses & USES(id)) && servers[id].ep > 0)
+            caps[n++] = (struct spawn_cap){ servers[id].ep, SERVICE_SLOT_CLIENT(id),
+                                            MICA_R_WRITE, 0 };
     struct spawn_args a = {
         .name = r->name, .budget = s->budget, .child_budget = s->budget,
         .fault_ep = root_ep, .fault_badge = FAULT_BIT | r->id, .prio = r->prio,

@@ -28,8 +28,11 @@ struct server_rights {
     uint32_t budget_pages;      /* memory lent to it */
     unsigned prio;
     enum device_need device;
-    bool uses_blk;              /* gets the blk endpoint at SERVICE_SLOT_FIRST */
+    uint32_t uses;              /* services it is a client of: bit id, each
+                                 * endpoint at SERVICE_SLOT_CLIENT(id) */
 };
+
+#define USES(id) (1u << (id))
 
 extern const struct server_rights server_table[];
 extern const unsigned server_count;

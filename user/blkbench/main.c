@@ -12,7 +12,7 @@
 #include "mica/spawn.h"
 #include "mica/sys.h"
 
-#define BLK SERVICE_SLOT_FIRST
+#define BLK SERVICE_SLOT_CLIENT(SERVICE_BLK)
 #define TOTAL (8ul << 20)            /* bytes per figure */
 #define STREAMS 8
 

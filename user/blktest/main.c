@@ -16,7 +16,7 @@
 #include "mica/string.h"
 #include "mica/sys.h"
 
-#define BLK SERVICE_SLOT_FIRST
+#define BLK SERVICE_SLOT_CLIENT(SERVICE_BLK)
 #define PAGE 4096
 #define THREADS 8
 

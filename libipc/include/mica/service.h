@@ -14,6 +14,8 @@
 #define SERVICE_SLOT_ROOT   MICA_SLOT_FIRST_FREE        /* root's endpoint, badged */
 #define SERVICE_SLOT_EP     (MICA_SLOT_FIRST_FREE + 1)  /* the endpoint it serves */
 #define SERVICE_SLOT_FIRST  (MICA_SLOT_FIRST_FREE + 2)  /* server-specific */
+/* Where a client finds the endpoint of service id (given per the table). */
+#define SERVICE_SLOT_CLIENT(id) (MICA_SLOT_FIRST_FREE + 16 + (id))
 
 enum root_op {
     ROOT_ANNOUNCE = 0x100,   /* above the fault labels, which share the endpoint */
