@@ -82,7 +82,8 @@ $(B)/libipc.a: $(LIBIPC_OBJS)
 
 # Native programs in the boot archive: servers/NAME/*.c and user/NAME/*.c
 # become build/native/NAME.elf and the archive entry NAME.
-NATIVE := servers/root servers/blk user/ktest user/kbench user/blktest user/blkbench
+NATIVE := servers/root servers/blk servers/posix user/ktest user/kbench user/blktest \
+          user/blkbench
 native_objs = $(patsubst %,$(B)/u/%.o,$(wildcard $(filter %/$(1),$(NATIVE))/*.c))
 
 $(B)/native/%.elf: $$(call native_objs,$$*) $(B)/libipc.a libipc/user.ld
@@ -93,9 +94,23 @@ $(B)/native/%.elf: $$(call native_objs,$$*) $(B)/libipc.a libipc/user.ld
 
 # ---- boot archive and kernel -----------------------------------------
 
+# Linux test programs (user/tests/NAME.c), built static with the musl
+# toolchain; in the boot archive as bin/NAME until they live on the disk.
+LINUX_TESTS := $(patsubst user/tests/%.c,%,$(wildcard user/tests/*.c))
+LINUX_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11
+
+$(B)/linux/%: user/tests/%.c $(MUSL_CC)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	$(Q)$(MUSL_CC) $(LINUX_CFLAGS) -o $@ $<
+
+$(B)/archive/bin/%: $(B)/linux/%
+	@mkdir -p $(dir $@)
+	$(Q)$(CROSS)strip -o $@ $<
+
 # badelf is a truncated executable: the boot test checks that the kernel
 # refuses to start it.
-ARCHIVE_NAMES := $(notdir $(NATIVE)) badelf
+ARCHIVE_NAMES := $(notdir $(NATIVE)) badelf $(addprefix bin/,$(LINUX_TESTS))
 ARCHIVE_FILES := $(patsubst %,$(B)/archive/%,$(ARCHIVE_NAMES))
 
 $(B)/archive/%: $(B)/native/%.elf

@@ -62,6 +62,8 @@ void fault_resend(struct thread *t)
     struct endpoint *ep = fault_ep(t, &badge);
     if (ep)
         endpoint_send(ep, t, badge, false, true, false);
+    else
+        t->fault = 0;       /* stays stopped, as unhandled() leaves it */
 }
 
 static uint8_t classify(uint64_t cause, uint64_t *access)

@@ -37,7 +37,7 @@ static void *map_new(struct process *p, uint64_t va, uint32_t npages, unsigned r
     if (!f)
         panic("loader: out of memory");
     for (uint32_t i = 0; i < npages; i++)
-        if (aspace_map(p, f, va + i * PAGE_SIZE, rights, i))
+        if (aspace_map(p, f, va + i * PAGE_SIZE, rights, i, rights))
             panic("loader: cannot map %lx", (unsigned long)va);
     if (out)
         *out = f;
@@ -109,7 +109,7 @@ static struct frame *map_archive(struct process *p, struct mica_bootinfo *bi)
     uint32_t npages = PAGE_ROUND_UP(size) / PAGE_SIZE;
     struct frame *f = frame_create_static(kernel_pa(boot_archive), npages);
     for (uint32_t i = 0; i < npages; i++)
-        if (aspace_map(p, f, MICA_ARCHIVE_VA + i * PAGE_SIZE, MICA_R_READ, i))
+        if (aspace_map(p, f, MICA_ARCHIVE_VA + i * PAGE_SIZE, MICA_R_READ, i, MICA_R_READ))
             panic("loader: cannot map the boot archive");
     bi->archive_size = size;
     return f;

@@ -344,7 +344,7 @@ long sys_thread_suspend(struct thread *t)
     if (!x)
         return err;
     thread_suspend(x, -EINTR);
-    return x == t ? SYS_KEEP_REGS : 0;
+    return 0;               /* also what a thread that suspended itself sees when resumed */
 }
 
 long sys_thread_resume(struct thread *t)
@@ -452,10 +452,12 @@ long sys_map(struct thread *t)
     struct cap *fc = syscall_cap(t, ARG(1), MICA_OBJ_FRAME, 0, &err);
     if (!fc)
         return err;
+    if (ARG(3) > MICA_R_ALL)
+        return -EINVAL;
     unsigned rights = (unsigned)ARG(3);
     if ((rights & fc->rights) != rights)
         return -EACCES;
-    return aspace_map(p, frame_of(fc->obj), ARG(2), rights, ARG(4));
+    return aspace_map(p, frame_of(fc->obj), ARG(2), rights, ARG(4), fc->rights);
 }
 
 long sys_unmap(struct thread *t)
@@ -466,7 +468,9 @@ long sys_unmap(struct thread *t)
         return err;
     if (p->dead)
         return -ESRCH;
-    return aspace_unmap(p, ARG(1));
+    long n = aspace_unmap(p, ARG(1), ARG(2) ? ARG(2) : 1);
+    /* One page asked for and not there: say so. */
+    return n == 0 && ARG(2) <= 1 ? -ENOENT : n < 0 ? n : 0;
 }
 
 long sys_protect(struct thread *t)
@@ -477,7 +481,10 @@ long sys_protect(struct thread *t)
         return err;
     if (p->dead)
         return -ESRCH;
-    return aspace_protect(p, ARG(1), (unsigned)ARG(2));
+    if (ARG(2) > MICA_R_ALL)
+        return -EINVAL;
+    long n = aspace_protect(p, ARG(1), ARG(3) ? ARG(3) : 1, (unsigned)ARG(2));
+    return n == 0 && ARG(3) <= 1 ? -ENOENT : n < 0 ? n : 0;
 }
 
 long sys_frame_info(struct thread *t)
@@ -521,6 +528,8 @@ long sys_irq_get(struct thread *t)
     struct cap *dst = dest_slot(&t->proc->cspace, ARG(2), &err);
     if (!dst)
         return err;
+    if (ARG(1) > UINT32_MAX)
+        return -EINVAL;
     int e;
     struct irq_handler *h = irq_get(t->proc->budget, (uint32_t)ARG(1), &e);
     if (!h)
@@ -549,6 +558,27 @@ long sys_irq_ack(struct thread *t)
     if (!ic)
         return err;
     return irq_ack(irq_of(ic->obj));
+}
+
+/* The pager's access to a process's memory (the POSIX server reads system
+ * call arguments this way). The process capability must have write right. */
+long sys_process_copy(struct thread *t)
+{
+    long err;
+    struct process *p = process_arg(t, ARG(0), &err);
+    if (!p)
+        return err;
+    uint64_t remote = ARG(1), local = ARG(2), len = ARG(3), dir = ARG(4);
+    if (dir > MICA_COPY_TO || len > MICA_COPY_MAX)
+        return -EINVAL;
+    if (p->dead)
+        return -ESRCH;
+    if (len == 0)
+        return 0;
+    pte_t *mine = t->proc->pagetable, *theirs = p->pagetable;
+    size_t n = dir == MICA_COPY_FROM ? copy_user_partial(mine, local, theirs, remote, len)
+                                     : copy_user_partial(theirs, remote, mine, local, len);
+    return n ? (long)n : -EFAULT;
 }
 
 long sys_selfcheck(struct thread *t)

@@ -53,7 +53,8 @@ struct thread;
     X(MICA_SYS_IRQ_GET, sys_irq_get)                       \
     X(MICA_SYS_IRQ_BIND, sys_irq_bind)                     \
     X(MICA_SYS_IRQ_ACK, sys_irq_ack)                       \
-    X(MICA_SYS_SELFCHECK, sys_selfcheck)
+    X(MICA_SYS_SELFCHECK, sys_selfcheck)                   \
+    X(MICA_SYS_PROCESS_COPY, sys_process_copy)
 
 #define X(nr, fn) long fn(struct thread *t);
 SYSCALL_TABLE(X)

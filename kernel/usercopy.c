@@ -63,8 +63,14 @@ int copy_to_user(pte_t *root, uint64_t dst, const void *src, size_t n)
 
 int copy_user_to_user(pte_t *dst_root, uint64_t dst, pte_t *src_root, uint64_t src, size_t n)
 {
+    return copy_user_partial(dst_root, dst, src_root, src, n) == n ? 0 : -EFAULT;
+}
+
+size_t copy_user_partial(pte_t *dst_root, uint64_t dst, pte_t *src_root, uint64_t src, size_t n)
+{
+    size_t done = 0;
     if (check_range(src, n) || check_range(dst, n))
-        return -EFAULT;
+        return 0;
     while (n) {
         size_t chunk = PAGE_SIZE - (src & (PAGE_SIZE - 1));
         size_t dchunk = PAGE_SIZE - (dst & (PAGE_SIZE - 1));
@@ -75,13 +81,14 @@ int copy_user_to_user(pte_t *dst_root, uint64_t dst, pte_t *src_root, uint64_t s
         void *s = user_page(src_root, src, PTE_R);
         void *d = user_page(dst_root, dst, PTE_W);
         if (!s || !d)
-            return -EFAULT;
+            return done;
         memmove(d, s, chunk);
         src += chunk;
         dst += chunk;
         n -= chunk;
+        done += chunk;
     }
-    return 0;
+    return done;
 }
 
 int copy_string_from_user(pte_t *root, char *dst, uint64_t src, size_t max)

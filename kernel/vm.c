@@ -171,7 +171,7 @@ int vm_user_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t perm,
     if (*pte & PTE_V)
         return -2;
     /* A and D set up front: Svade hardware would trap to set them. */
-    *pte = make_pte(pa, (perm & PTE_LEAF) | PTE_U | PTE_A | PTE_D);
+    *pte = make_pte(pa, (perm & (PTE_LEAF | PTE_MAY_W | PTE_MAY_X)) | PTE_U | PTE_A | PTE_D);
     return 0;
 }
 
@@ -181,6 +181,25 @@ pte_t *vm_user_lookup(pte_t *root, uint64_t va)
         return NULL;
     pte_t *pte = walk(root, va, 0, NULL, NULL);
     return pte && (*pte & PTE_V) ? pte : NULL;
+}
+
+uint64_t vm_user_next(pte_t *root, uint64_t va, uint64_t end)
+{
+    while (va < end && va < USER_TOP) {
+        pte_t *table = root;
+        int level = LEVELS - 1;
+        for (;; level--) {
+            pte_t pte = table[vpn(va, level)];
+            if (!(pte & PTE_V))
+                break;                       /* skip what this entry covers */
+            if (level == 0 || (pte & PTE_LEAF))
+                return va;
+            table = pa_to_va(pte_pa(pte));
+        }
+        uint64_t span = PAGE_SIZE << (9 * level);
+        va = (va & ~(span - 1)) + span;
+    }
+    return end;
 }
 
 pte_t vm_user_unmap(pte_t *root, uint64_t va)

@@ -20,6 +20,10 @@
 #define PTE_A (1ul << 6)
 #define PTE_D (1ul << 7)
 #define PTE_PPN_SHIFT 10
+/* Software bits: rights the mapping may be raised to later (PROTECT), as
+ * the frame capability allowed when it was mapped. R is always allowed. */
+#define PTE_MAY_W (1ul << 8)
+#define PTE_MAY_X (1ul << 9)
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -51,12 +55,16 @@ pte_t *vm_user_create(pt_alloc_fn alloc, void *ctx);
 /* Frees every user-half page-table page through free_fn (not the frames
  * mapped by them), then the root. */
 void vm_user_destroy(pte_t *root, void (*free_fn)(void *page, void *ctx), void *ctx);
-/* Maps one 4 KiB page at user va. perm is a set of PTE_R/W/X. Returns 0,
+/* Maps one 4 KiB page at user va. perm is a set of PTE_R/W/X, plus the
+ * PTE_MAY_* bits it may be raised to. Returns 0,
  * -1 if a page table could not be allocated, -2 if va is already mapped. */
 int vm_user_map(pte_t *root, uint64_t va, uint64_t pa, uint64_t perm,
                 pt_alloc_fn alloc, void *ctx);
 /* Removes the mapping at va; returns the old PTE (0 if none). */
 pte_t vm_user_unmap(pte_t *root, uint64_t va);
+/* The first page at or after va (and before end) that is mapped, or end;
+ * skips absent page tables whole, so sparse ranges cost little. */
+uint64_t vm_user_next(pte_t *root, uint64_t va, uint64_t end);
 /* The leaf PTE for user va, or NULL (no allocation). */
 pte_t *vm_user_lookup(pte_t *root, uint64_t va);
 

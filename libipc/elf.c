@@ -267,6 +267,15 @@ static const char *check_image(const uint8_t *p, size_t len,
     if (!entry_executable(out, h.e_entry))
         return "elf: entry point not in an executable segment";
     out->entry = h.e_entry;
+    out->phnum = h.e_phnum;
+    out->phentsize = h.e_phentsize;
+    out->phdr_vaddr = 0;
+    /* The program headers as the program sees them (its AT_PHDR). */
+    for (int i = 0; i < out->nseg; i++) {
+        const struct elf_segment *s = &out->seg[i];
+        if (h.e_phoff >= s->offset && h.e_phoff - s->offset < s->filesz)
+            out->phdr_vaddr = s->vaddr + (h.e_phoff - s->offset);
+    }
     return NULL;
 }
 

@@ -38,13 +38,15 @@ static bool valid_va(uint64_t va)
 }
 
 int aspace_map(struct process *p, struct frame *f, uint64_t va, unsigned rights,
-               uint64_t page)
+               uint64_t page, unsigned max_rights)
 {
     if (!valid_va(va) || !valid_rights(rights) || page >= f->npages)
         return -EINVAL;
     if (p->dead)
         return -ESRCH;
-    int r = vm_user_map(p->pagetable, va, f->pa + page * PAGE_SIZE, pte_perm(rights),
+    uint64_t may = ((max_rights & MICA_R_WRITE) ? PTE_MAY_W : 0) |
+                   ((max_rights & MICA_R_EXEC) ? PTE_MAY_X : 0);
+    int r = vm_user_map(p->pagetable, va, f->pa + page * PAGE_SIZE, pte_perm(rights) | may,
                         pt_alloc, p->budget);
     if (r == -2)
         return -EEXIST;
@@ -54,34 +56,53 @@ int aspace_map(struct process *p, struct frame *f, uint64_t va, unsigned rights,
     return 0;
 }
 
-int aspace_unmap(struct process *p, uint64_t va)
+/* [va, va + npages pages) lies in the user range. */
+static bool valid_range(uint64_t va, uint64_t npages)
 {
-    if (!valid_va(va))
-        return -EINVAL;
-    pte_t old = vm_user_unmap(p->pagetable, va);
-    if (!old)
-        return -ENOENT;
-    sfence_vma();
-    object_put(&frame_of_pa(pte_pa(old))->hdr);
-    return 0;
+    return valid_va(va) && npages && npages <= (USER_TOP - va) / PAGE_SIZE;
 }
 
-int aspace_protect(struct process *p, uint64_t va, unsigned rights)
+long aspace_unmap(struct process *p, uint64_t va, uint64_t npages)
 {
-    if (!valid_va(va) || !valid_rights(rights))
+    if (!valid_range(va, npages))
         return -EINVAL;
-    pte_t *pte = vm_user_lookup(p->pagetable, va);
-    if (!pte)
-        return -ENOENT;
-    /* Never more than the frame capability allowed at map time: the
-     * mapping keeps no capability, so protect may only take rights away. */
-    uint64_t have = *pte & (PTE_R | PTE_W | PTE_X);
-    uint64_t want = pte_perm(rights);
-    if (want & ~have)
-        return -EACCES;
-    *pte = (*pte & ~(PTE_R | PTE_W | PTE_X)) | want;
-    sfence_vma();
-    return 0;
+    uint64_t end = va + npages * PAGE_SIZE;
+    long n = 0;
+    for (va = vm_user_next(p->pagetable, va, end); va < end;
+         va = vm_user_next(p->pagetable, va + PAGE_SIZE, end)) {
+        pte_t old = vm_user_unmap(p->pagetable, va);
+        object_put(&frame_of_pa(pte_pa(old))->hdr);
+        n++;
+    }
+    if (n)
+        sfence_vma();
+    return n;
+}
+
+long aspace_protect(struct process *p, uint64_t va, uint64_t npages, unsigned rights)
+{
+    if (!valid_range(va, npages) || !valid_rights(rights))
+        return -EINVAL;
+    uint64_t end = va + npages * PAGE_SIZE, want = pte_perm(rights);
+    /* Never more than the frame capability allowed at map time (kept in the
+     * PTE's software bits). Checked for every page before any changes. */
+    for (uint64_t a = vm_user_next(p->pagetable, va, end); a < end;
+         a = vm_user_next(p->pagetable, a + PAGE_SIZE, end)) {
+        pte_t pte = *vm_user_lookup(p->pagetable, a);
+        uint64_t may = PTE_R | ((pte & PTE_MAY_W) ? PTE_W : 0) | ((pte & PTE_MAY_X) ? PTE_X : 0);
+        if (want & ~may)
+            return -EACCES;
+    }
+    long n = 0;
+    for (uint64_t a = vm_user_next(p->pagetable, va, end); a < end;
+         a = vm_user_next(p->pagetable, a + PAGE_SIZE, end)) {
+        pte_t *pte = vm_user_lookup(p->pagetable, a);
+        *pte = (*pte & ~(PTE_R | PTE_W | PTE_X)) | want;
+        n++;
+    }
+    if (n)
+        sfence_vma();
+    return n;
 }
 
 static void put_leaf(pte_t pte)

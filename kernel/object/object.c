@@ -57,6 +57,11 @@ static struct object_ops ops_of(uint8_t type)
                                     notification_release };
     case MICA_OBJ_IRQ:
         return (struct object_ops){ irq_hdr_offset(), irq_retire, noop };
+    case MICA_OBJ_IRQ_CONTROL:
+    case MICA_OBJ_DEVICE_CONTROL:
+        /* Boot-time singletons (irq.c), never freed: losing the last
+         * capability to one changes nothing. */
+        return (struct object_ops){ 0, noop, noop };
     default:
         panic("object: no operations for type %u", type);
     }

@@ -42,11 +42,14 @@ void process_exit(struct process *p, struct thread *t, int status);
 
 /* Address space operations (aspace.c). */
 struct frame;
-/* Maps page `page` of f at va; the caller has checked its right to. */
+/* Maps page `page` of f at va with rights; the caller has checked its right
+ * to. PROTECT may later raise the rights up to max_rights. */
 int aspace_map(struct process *p, struct frame *f, uint64_t va, unsigned rights,
-               uint64_t page);
-int aspace_unmap(struct process *p, uint64_t va);
-int aspace_protect(struct process *p, uint64_t va, unsigned rights);
+               uint64_t page, unsigned max_rights);
+/* Unmap and protect work on npages pages from va; pages that are not
+ * mapped are skipped. They return the number of pages changed. */
+long aspace_unmap(struct process *p, uint64_t va, uint64_t npages);
+long aspace_protect(struct process *p, uint64_t va, uint64_t npages, unsigned rights);
 void aspace_destroy(struct process *p);
 
 static inline struct process *process_of(struct object *o)

@@ -107,7 +107,9 @@ void thread_suspend(struct thread *t, long err)
 {
     if (t->state == THREAD_DEAD || t->state == THREAD_INACTIVE)
         return;
-    bool blocked = t->state != THREAD_RUNNABLE;
+    /* A blocked call ends with err; a thread stopped in a fault keeps its
+     * registers: resumed, it runs the faulting instruction again. */
+    bool blocked = t->state != THREAD_RUNNABLE && !t->fault;
     detach(t);
     if (blocked)
         t->ctx.regs[REG_A0] = (uint64_t)err;

@@ -45,7 +45,11 @@ static void start_servers(void)
     for (unsigned i = 0; i < server_count; i++) {
         struct server *s = &servers[server_table[i].id];
         s->rights = &server_table[i];
-        int err = server_start(s, 0);
+        /* posix runs init when it is a path (a Linux program). */
+        const char *args = s->rights->id == SERVICE_POSIX ? bootinfo->init : 0;
+        if (s->rights->id == SERVICE_POSIX && bootinfo->init[0] != '/')
+            continue;
+        int err = server_start(s, args);
         if (err) {
             debug_printf("root: cannot start %s: %d\n", s->rights->name, err);
             continue;
@@ -55,7 +59,8 @@ static void start_servers(void)
     }
 }
 
-/* init=NAME ARGS: NAME is a native program of the boot archive. */
+/* init=NAME ARGS: NAME is a native program of the boot archive (a path,
+ * /NAME, is a Linux program: posix runs it). */
 static int start_init(void)
 {
     static char name[64];
@@ -108,6 +113,8 @@ int main(void *arg)
     start_servers();
     if (!bootinfo->init[0])
         return 0;
+    if (bootinfo->init[0] == '/')
+        return servers[SERVICE_POSIX].ready ? serve() : 127;
     int err = start_init();
     if (err) {
         debug_printf("root: cannot start init '%s': %d\n", bootinfo->init, err);

@@ -119,6 +119,8 @@ int server_start(struct server *s, const char *args)
     caps[n++] = (struct spawn_cap){ s->ep, SERVICE_SLOT_EP, MICA_R_ALL, 0 };
     if (r->device == NEED_VIRTIO_BLOCK && (err = device_caps(caps, &n)))
         return (int)err;
+    if (r->device == NEED_ARCHIVE)
+        caps[n++] = (struct spawn_cap){ MICA_SLOT_ARCHIVE, SERVICE_SLOT_FIRST, MICA_R_READ, 0 };
     for (unsigned id = 1; id < SERVICES; id++)
         if ((r->uses & USES(id)) && servers[id].ep > 0)
             caps[n++] = (struct spawn_cap){ servers[id].ep, SERVICE_SLOT_CLIENT(id),

@@ -52,6 +52,10 @@ bool root_handle(uint64_t label, uint64_t badge, const uint64_t *w, int *status)
         return false;
     if (label == ROOT_ANNOUNCE)
         return do_announce(s);
+    if (label == ROOT_INIT_EXITED && s->rights->id == SERVICE_POSIX) {
+        *status = (int)w[0];
+        return true;
+    }
     if (label >= MICA_FAULT_SYSCALL && label <= MICA_FAULT_EXIT)
         return do_fault(s, label, w, status);
     return false;

@@ -30,6 +30,9 @@ struct elf_segment {
 
 struct elf_image {
     uint64_t entry;
+    uint64_t phdr_vaddr;      /* where the program headers are mapped, 0 if not */
+    uint16_t phnum;
+    uint16_t phentsize;
     int nseg;
     struct elf_segment seg[ELF_MAX_SEGMENTS]; /* sorted by vaddr, disjoint pages */
 };

@@ -4,7 +4,8 @@
  * table of server rights (servers/root/table.c) and in the server's
  * protocol header.
  *
- *   ROOT_ANNOUNCE   w0 = service id      a server is (again) ready to serve
+ *   ROOT_ANNOUNCE     w0 = service id      a server is (again) ready to serve
+ *   ROOT_INIT_EXITED  w0 = exit status     posix: init (pid 1) has ended
  */
 #ifndef MICA_SERVICE_H
 #define MICA_SERVICE_H
@@ -19,6 +20,7 @@
 
 enum root_op {
     ROOT_ANNOUNCE = 0x100,   /* above the fault labels, which share the endpoint */
+    ROOT_INIT_EXITED,
     ROOT_OPS
 };
 

@@ -137,6 +137,14 @@ static inline long mica_map(long proc, long frame, uint64_t va, unsigned rights,
     return mica_call6(MICA_SYS_MAP, proc, frame, (long)va, rights, (long)page, 0);
 }
 static inline long mica_unmap(long proc, uint64_t va) { return mica_syscall2(MICA_SYS_UNMAP, proc, (long)va); }
+static inline long mica_unmap_range(long proc, uint64_t va, uint64_t pages)
+{
+    return mica_call6(MICA_SYS_UNMAP, proc, (long)va, (long)pages, 0, 0, 0);
+}
+static inline long mica_protect_range(long proc, uint64_t va, uint64_t pages, unsigned rights)
+{
+    return mica_call6(MICA_SYS_PROTECT, proc, (long)va, rights, (long)pages, 0, 0);
+}
 static inline long mica_protect(long proc, uint64_t va, unsigned rights)
 {
     return mica_call6(MICA_SYS_PROTECT, proc, (long)va, rights, 0, 0, 0);
@@ -152,6 +160,15 @@ static inline long mica_irq_get(long ctl, unsigned irq, long dest)
 }
 static inline long mica_irq_bind(long irq, long ntfn) { return mica_syscall2(MICA_SYS_IRQ_BIND, irq, ntfn); }
 static inline long mica_irq_ack(long irq) { return mica_syscall2(MICA_SYS_IRQ_ACK, irq, 0); }
+/* Copies between my memory and that of a process I hold a capability to
+ * (its pager's access). Returns the bytes copied before the first unmapped
+ * page, or -EFAULT if none. */
+static inline long mica_process_copy(long proc, uint64_t remote, void *local, size_t len,
+                                     int dir)
+{
+    return mica_call6(MICA_SYS_PROCESS_COPY, proc, (long)remote, (long)local, (long)len, dir, 0);
+}
+
 static inline long mica_selfcheck(void) { return mica_syscall2(MICA_SYS_SELFCHECK, 0, 0); }
 
 static inline uint64_t mica_instret(void)

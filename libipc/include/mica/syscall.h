@@ -55,15 +55,22 @@
 #define MICA_SYS_THREAD_BIND       (-32)  /* thread, notification (-1 = unbind) */
 #define MICA_SYS_THREAD_SET_FAULT  (-33)  /* thread, endpoint (-1 = the process's) */
 #define MICA_SYS_MAP               (-34)  /* process, frame, va, rights, page index */
-#define MICA_SYS_UNMAP             (-35)  /* process, va */
-#define MICA_SYS_PROTECT           (-36)  /* process, va, rights */
+#define MICA_SYS_UNMAP             (-35)  /* process, va, pages (0 = 1): absent pages skipped */
+#define MICA_SYS_PROTECT           (-36)  /* process, va, rights, pages (0 = 1): up to the
+                                             frame capability's rights at map time */
 #define MICA_SYS_FRAME_INFO        (-37)  /* frame -> physical address */
 #define MICA_SYS_DEVICE_FRAME      (-38)  /* device control, budget, physical address, pages, dest */
 #define MICA_SYS_IRQ_GET           (-39)  /* irq control, irq number, dest */
 #define MICA_SYS_IRQ_BIND          (-40)  /* irq, notification */
 #define MICA_SYS_IRQ_ACK           (-41)  /* irq */
 #define MICA_SYS_SELFCHECK         (-42)  /* kernel consistency check -> 0 or -EIO */
-#define MICA_SYS_COUNT             42     /* calls are -1 .. -MICA_SYS_COUNT */
+#define MICA_SYS_PROCESS_COPY      (-43)  /* process, its va, my va, len, dir -> bytes */
+#define MICA_SYS_COUNT             43     /* calls are -1 .. -MICA_SYS_COUNT */
+
+/* PROCESS_COPY directions, and the most it copies per call. */
+#define MICA_COPY_FROM      0     /* from the process's memory into mine */
+#define MICA_COPY_TO        1     /* from mine into the process's */
+#define MICA_COPY_MAX       (1ul << 20)
 
 #define MICA_DEBUG_PUTS_MAX   4096
 

@@ -1,0 +1,117 @@
+/*
+ * posix: the receive loop. Every message on posix's endpoint is a fault of
+ * a Linux thread (badge = its id): a system call is dispatched through
+ * table.c and answered with its result, or left waiting (its reply saved);
+ * a page fault is resolved as the pager or ends the process with SIGSEGV.
+ */
+#include "posix.h"
+
+#include "mica/runtime.h"
+#include "mica/spawn.h"
+#include "mica/string.h"
+#include "mica/sys.h"
+
+#define SIGILL  4
+#define SIGTRAP 5
+#define SIGBUS  7
+#define SIGSEGV 11
+#define WAIT_SIGNALED(sig) ((sig) & 0x7f)
+#define MAX_INIT_ARGS 32
+
+long posix_ep = SERVICE_SLOT_EP;
+
+void posix_init_exited(int wait_status)
+{
+    /* Tell root, which ends the system with init's status. */
+    int status = (wait_status & 0x7f) ? 128 + (wait_status & 0x7f) : (wait_status >> 8) & 0xff;
+    struct mica_msg m = { .info = MICA_INFO(ROOT_INIT_EXITED, 1, 0, 0),
+                          .w = { (uint64_t)status } };
+    mica_call(SERVICE_SLOT_ROOT, &m);
+}
+
+/* init=PATH ARGS: split on blanks into argv. */
+static void start_init(void)
+{
+    static char cmd[256];
+    static const char *argv[MAX_INIT_ARGS + 1];
+    static const char *const envp[] = { "HOME=/", "PATH=/sbin:/bin:/usr/sbin:/usr/bin",
+                                        "TERM=vt100", 0 };
+    const char *args = mica_args();
+    size_t n = strnlen(args, sizeof cmd - 1);
+    memcpy(cmd, args, n);
+    int argc = 0;
+    for (char *p = cmd; *p && argc < MAX_INIT_ARGS;) {
+        while (*p == ' ')
+            *p++ = '\0';
+        if (!*p)
+            break;
+        argv[argc++] = p;
+        while (*p && *p != ' ')
+            p++;
+    }
+    long err;
+    if (!argc || !exec_new(0, argv[0], argv, envp, &err)) {
+        debug_printf("posix: cannot run init '%s': %ld\n", args, argc ? err : -ENOENT);
+        posix_init_exited(127 << 8);
+    }
+}
+
+static void kill_by_signal(struct lthread *t, int sig, uint64_t pc, uint64_t addr)
+{
+    debug_printf("posix: pid %d killed by signal %d (pc %lx addr %lx)\n", t->proc->pid, sig,
+                 (unsigned long)pc, (unsigned long)addr);
+    proc_exit(t->proc, WAIT_SIGNALED(sig));
+}
+
+/* Handles one fault message; returns true and sets *answer when the thread
+ * is to be answered now. */
+static bool handle(struct lthread *t, uint64_t label, const uint64_t *w, const uint64_t *mr,
+                   struct mica_msg *answer)
+{
+    if (label == MICA_FAULT_SYSCALL) {
+        struct sysargs s = { w[0], { w[1], w[2], w[3], mr[4], mr[5], mr[6] }, mr[7] };
+        long r = syscall_dispatch(t, &s);
+        if (r == POSIX_DEFERRED)
+            return false;
+        *answer = (struct mica_msg){ .info = MICA_INFO(MICA_RESUME, 1, 0, 0),
+                                     .w = { (uint64_t)r } };
+        return true;
+    }
+    if (label == MICA_FAULT_PAGE && mm_fault(t->proc, w[1], (unsigned)w[2])) {
+        *answer = (struct mica_msg){ .info = MICA_INFO(MICA_RESUME, 0, 0, 0) };
+        return true;
+    }
+    int sig = label == MICA_FAULT_ILLEGAL ? SIGILL : label == MICA_FAULT_BREAKPOINT ? SIGTRAP
+              : label == MICA_FAULT_MISALIGNED ? SIGBUS : SIGSEGV;
+    kill_by_signal(t, sig, w[0], w[1]);
+    return false;
+}
+
+int main(void *arg)
+{
+    (void)arg;
+    service_announce(SERVICE_POSIX);
+    start_init();
+    uint64_t *mr = mica_ipcbuf()->mr;
+    struct mica_msg m = { 0 };
+    long err = mica_recv(posix_ep, &m);
+    for (;;) {
+        struct lthread *t = err ? NULL : thread_by_tid((int)m.badge);
+        struct mica_msg answer;
+        if (t && handle(t, MICA_INFO_LABEL(m.info), m.w, mr, &answer)) {
+            m = answer;
+            err = mica_reply_recv(posix_ep, &m);
+            continue;
+        }
+        /* Waiting (or gone): keep the reply right if the thread lives. */
+        if (t && t->tid && !t->reply) {
+            long slot = slot_alloc();
+            if (slot > 0 && mica_save_reply(slot) == 0)
+                t->reply = slot;
+            else if (slot > 0)
+                slot_free(slot);
+        }
+        m = (struct mica_msg){ 0 };
+        err = mica_recv(posix_ep, &m);
+    }
+}

@@ -1,0 +1,262 @@
+/*
+ * Memory of Linux processes: the virtual memory areas each may use, and
+ * posix as their pager. Pages are allocated on first touch (lazy), one
+ * zeroed frame per page, mapped with the area's rights; the mapping keeps
+ * the frame, so destroying the process frees its memory.
+ */
+#include "posix.h"
+
+#include "mica/runtime.h"
+#include "mica/spawn.h"
+#include "mica/string.h"
+#include "mica/sys.h"
+
+#define PROT_READ  1
+#define PROT_WRITE 2
+#define PROT_EXEC  4
+#define MAP_SHARED    0x01
+#define MAP_PRIVATE   0x02
+#define MAP_FIXED     0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MMAP_TOP   0x3f00000000ul        /* below the stack */
+#define BRK_MAX    (1ul << 30)
+
+static unsigned rights_of_prot(uint64_t prot)
+{
+    unsigned r = 0;
+    if (prot & (PROT_READ | PROT_WRITE | PROT_EXEC))
+        r |= MICA_R_READ;            /* Sv39 cannot map write- or exec-only */
+    if (prot & PROT_WRITE)
+        r |= MICA_R_WRITE;
+    if (prot & PROT_EXEC)
+        r |= MICA_R_EXEC;
+    return r;
+}
+
+static struct vma *find_vma(struct lproc *p, uint64_t addr)
+{
+    for (int i = 0; i < p->nvmas; i++)
+        if (addr >= p->vmas[i].start && addr < p->vmas[i].end)
+            return &p->vmas[i];
+    return NULL;
+}
+
+static bool overlaps_any(struct lproc *p, uint64_t start, uint64_t end)
+{
+    for (int i = 0; i < p->nvmas; i++)
+        if (start < p->vmas[i].end && p->vmas[i].start < end)
+            return true;
+    return false;
+}
+
+int mm_add_vma(struct lproc *p, uint64_t start, uint64_t end, unsigned prot, unsigned flags)
+{
+    if (p->nvmas == MAX_VMAS)
+        return -ENOMEM;
+    p->vmas[p->nvmas++] = (struct vma){ start, end, prot, flags };
+    return 0;
+}
+
+/* Removes [start, end) from the areas, splitting one that straddles it. */
+static int remove_range(struct lproc *p, uint64_t start, uint64_t end)
+{
+    for (int i = 0; i < p->nvmas; i++) {
+        struct vma *v = &p->vmas[i];
+        if (end <= v->start || start >= v->end)
+            continue;
+        if (start > v->start && end < v->end) {
+            if (p->nvmas == MAX_VMAS)
+                return -ENOMEM;
+            p->vmas[p->nvmas++] = (struct vma){ end, v->end, v->prot, v->flags };
+            v->end = start;
+        } else if (start > v->start) {
+            v->end = start;
+        } else if (end < v->end) {
+            v->start = end;
+        } else {
+            p->vmas[i--] = p->vmas[--p->nvmas];
+        }
+    }
+    mica_unmap_range(p->kproc, start, (end - start) / PAGE);
+    return 0;
+}
+
+bool mm_fault(struct lproc *p, uint64_t addr, unsigned access)
+{
+    struct vma *v = find_vma(p, addr);
+    if (!v || (v->prot & access) != access)
+        return false;
+    long f = slot_alloc();
+    if (f < 0)
+        return false;
+    uint64_t page = addr & ~(PAGE - 1);
+    long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_FRAME, f, 1);
+    if (!err)
+        err = mica_map(p->kproc, f, page, v->prot, 0);
+    slot_free(f);                /* the mapping keeps the frame */
+    /* Already mapped: by another thread first, or with fewer rights before
+     * an mprotect; raise them to the area's. */
+    if (err == -EEXIST)
+        err = mica_protect(p->kproc, page, v->prot);
+    return err == 0;
+}
+
+static long copy(struct lproc *p, uint64_t remote, void *local, uint64_t len, int dir)
+{
+    uint64_t done = 0;
+    while (done < len) {
+        uint64_t n = len - done > MICA_COPY_MAX ? MICA_COPY_MAX : len - done;
+        long r = mica_process_copy(p->kproc, remote + done, (char *)local + done, n, dir);
+        if (r > 0) {
+            done += (uint64_t)r;
+            continue;
+        }
+        /* Not mapped yet: fault the page in as the program would have. */
+        unsigned access = dir == MICA_COPY_FROM ? MICA_R_READ : MICA_R_WRITE;
+        if (!mm_fault(p, remote + done, access))
+            return -EFAULT;
+        if (mica_process_copy(p->kproc, remote + done, (char *)local + done, 1, dir) != 1)
+            return -EFAULT;      /* mapped, but without the right */
+        done += 1;
+    }
+    return (long)done;
+}
+
+long mm_copy_in(struct lproc *p, void *dst, uint64_t src, uint64_t len)
+{
+    return copy(p, src, dst, len, MICA_COPY_FROM);
+}
+
+long mm_copy_out(struct lproc *p, uint64_t dst, const void *src, uint64_t len)
+{
+    return copy(p, dst, (void *)src, len, MICA_COPY_TO);
+}
+
+long mm_copy_string(struct lproc *p, char *dst, uint64_t src, uint64_t max)
+{
+    for (uint64_t i = 0; i < max; i++) {
+        if (mm_copy_in(p, &dst[i], src + i, 1) != 1)
+            return -EFAULT;
+        if (!dst[i])
+            return (long)i;
+    }
+    return -ENAMETOOLONG;
+}
+
+long sys_brk(struct lthread *t, const struct sysargs *s)
+{
+    struct lproc *p = t->proc;
+    uint64_t want = s->a[0];
+    if (want < p->brk_start || want > p->brk_start + BRK_MAX)
+        return (long)p->brk;     /* Linux answers the current break */
+    uint64_t old_end = (p->brk + PAGE - 1) & ~(PAGE - 1);
+    uint64_t new_end = (want + PAGE - 1) & ~(PAGE - 1);
+    if (new_end > old_end) {
+        if (overlaps_any(p, old_end, new_end))
+            return (long)p->brk;
+        struct vma *heap = find_vma(p, p->brk_start);
+        if (heap && heap->end == old_end)
+            heap->end = new_end;
+        else if (mm_add_vma(p, old_end, new_end, MICA_R_READ | MICA_R_WRITE, VMA_HEAP))
+            return (long)p->brk;
+    } else if (new_end < old_end) {
+        remove_range(p, new_end, old_end);
+    }
+    p->brk = want;
+    return (long)want;
+}
+
+/* A free range of len bytes below the last one handed out. */
+static uint64_t find_free(struct lproc *p, uint64_t len)
+{
+    uint64_t top = p->mmap_base ? p->mmap_base : MMAP_TOP;
+    while (top > len + p->brk_start + BRK_MAX) {
+        uint64_t start = top - len;
+        if (!overlaps_any(p, start, top))
+            return start;
+        for (int i = 0; i < p->nvmas; i++)
+            if (start < p->vmas[i].end && p->vmas[i].start < top)
+                top = p->vmas[i].start;
+    }
+    return 0;
+}
+
+long sys_mmap(struct lthread *t, const struct sysargs *s)
+{
+    struct lproc *p = t->proc;
+    uint64_t addr = s->a[0], len = s->a[1], prot = s->a[2], flags = s->a[3];
+    if (len == 0 || (addr & (PAGE - 1)) || (prot & ~7ul))
+        return -EINVAL;
+    if (!(flags & (MAP_SHARED | MAP_PRIVATE)))
+        return -EINVAL;
+    if (!(flags & MAP_ANONYMOUS))
+        return -ENODEV;          /* file mappings come with the files */
+    len = (len + PAGE - 1) & ~(PAGE - 1);
+    if (len > MMAP_TOP)
+        return -ENOMEM;
+    bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+    if (fixed && (addr < PAGE || addr + len > MMAP_TOP + (1ul << 30)))
+        return -ENOMEM;
+    if (fixed && (flags & MAP_FIXED_NOREPLACE) && overlaps_any(p, addr, addr + len))
+        return -EEXIST;
+    if (fixed)
+        remove_range(p, addr, addr + len);
+    else if (!addr || overlaps_any(p, addr, addr + len) || addr + len > MMAP_TOP)
+        addr = find_free(p, len);
+    if (!addr)
+        return -ENOMEM;
+    if (mm_add_vma(p, addr, addr + len, rights_of_prot(prot), 0))
+        return -ENOMEM;
+    if (!fixed && (!p->mmap_base || addr < p->mmap_base))
+        p->mmap_base = addr;
+    return (long)addr;
+}
+
+long sys_munmap(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t addr = s->a[0], len = s->a[1];
+    if ((addr & (PAGE - 1)) || len == 0 || addr + len < addr)
+        return -EINVAL;
+    len = (len + PAGE - 1) & ~(PAGE - 1);
+    return remove_range(t->proc, addr, addr + len);
+}
+
+long sys_mprotect(struct lthread *t, const struct sysargs *s)
+{
+    struct lproc *p = t->proc;
+    uint64_t addr = s->a[0], len = (s->a[1] + PAGE - 1) & ~(PAGE - 1);
+    if (addr & (PAGE - 1))
+        return -EINVAL;
+    unsigned rights = rights_of_prot(s->a[2]);
+    for (uint64_t a = addr; a < addr + len; a += PAGE)
+        if (!find_vma(p, a))
+            return -ENOMEM;
+    /* Split so that exactly [addr, addr + len) changes. */
+    for (int i = 0; i < p->nvmas; i++) {
+        struct vma v = p->vmas[i];
+        if (addr + len <= v.start || addr >= v.end || (v.start >= addr && v.end <= addr + len))
+            continue;
+        uint64_t lo = addr > v.start ? addr : v.start;
+        uint64_t hi = addr + len < v.end ? addr + len : v.end;
+        if (remove_range(p, lo, hi) || mm_add_vma(p, lo, hi, v.prot, v.flags))
+            return -ENOMEM;
+        i = -1;                  /* the array changed: start over */
+    }
+    for (int i = 0; i < p->nvmas; i++) {
+        struct vma *v = &p->vmas[i];
+        if (v->start >= addr && v->end <= addr + len) {
+            v->prot = rights;
+            /* Pages already there change now; raising happens on the next
+             * fault too, so a page mapped meanwhile cannot keep old rights. */
+            uint64_t n = (v->end - v->start) / PAGE;
+            /* PROT_NONE cannot be a mapping: the pages go (and with them
+             * their contents, which Linux would keep: a known limit). */
+            if (rights)
+                mica_protect_range(p->kproc, v->start, n, rights);
+            else
+                mica_unmap_range(p->kproc, v->start, n);
+        }
+    }
+    return 0;
+}

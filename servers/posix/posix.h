@@ -1,0 +1,130 @@
+/*
+ * posix: the Linux riscv64 personality. Unmodified static musl programs run
+ * as kernel processes whose threads have posix's endpoint as their fault
+ * endpoint, badged with their thread id: their ecalls arrive here as
+ * system-call fault messages, their page faults as page-fault messages
+ * (posix is their pager). A call that must wait keeps its reply right in a
+ * slot and is answered later, so one blocked program never blocks posix.
+ */
+#ifndef POSIX_POSIX_H
+#define POSIX_POSIX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mica/service.h"
+
+#define MAX_PROCS    256
+#define MAX_THREADS  512
+#define MAX_VMAS     64
+#define PAGE         4096ul
+
+/* Linux errno values posix answers with (as musl spells them). */
+#include "mica/errno.h"
+
+/* Answer of a handler that keeps the caller waiting (its reply is saved). */
+#define POSIX_DEFERRED ((long)INT64_MIN)
+
+struct lproc;
+
+/* A Linux thread. */
+struct lthread {
+    int tid;                       /* 0: free */
+    struct lproc *proc;
+    long kthread;                  /* slot of its kernel thread */
+    long reply;                    /* saved reply while it waits, or 0 */
+    uint64_t clear_child_tid;      /* set_tid_address */
+};
+
+/* A mapped range of a process's address space. */
+struct vma {
+    uint64_t start, end;           /* page-aligned, end exclusive */
+    unsigned prot;                 /* MICA_R_* rights it may be mapped with */
+    unsigned flags;                /* VMA_* */
+};
+
+#define VMA_STACK 1u
+#define VMA_HEAP  2u
+
+/* A Linux process. */
+struct lproc {
+    int pid;                       /* 0: free */
+    int ppid;
+    long kproc;                    /* slot of its kernel process */
+    struct vma vmas[MAX_VMAS];
+    int nvmas;
+    uint64_t brk_start, brk;
+    uint64_t mmap_base;            /* next hint for mmap without an address */
+    bool zombie;
+    int exit_status;               /* wait status, as wait4 reports it */
+    long wait_reply;               /* a parent's wait4 waiting on us */
+    int nthreads;
+};
+
+/* System-call arguments as the fault message brings them. */
+struct sysargs {
+    uint64_t nr;
+    uint64_t a[6];
+    uint64_t pc;
+};
+
+typedef long (*syscall_fn)(struct lthread *t, const struct sysargs *s);
+
+extern struct lproc procs[MAX_PROCS];
+extern struct lthread threads[MAX_THREADS];
+extern long posix_ep;
+
+/* table.c */
+long syscall_dispatch(struct lthread *t, const struct sysargs *s);
+
+/* proc.c */
+struct lthread *thread_by_tid(int tid);
+struct lproc *proc_by_pid(int pid);
+struct lthread *proc_new(int ppid);
+void proc_exit(struct lproc *p, int wait_status);
+/* Frees a process that never ran, telling nobody. */
+void proc_discard(struct lproc *p);
+/* main.c: init (pid 1) has ended with this wait status. */
+void posix_init_exited(int wait_status);
+/* Answers t's pending call with a0 = value and resumes it. */
+void reply_to(struct lthread *t, long value);
+long sys_exit(struct lthread *t, const struct sysargs *s);
+long sys_exit_group(struct lthread *t, const struct sysargs *s);
+long sys_getpid(struct lthread *t, const struct sysargs *s);
+long sys_getppid(struct lthread *t, const struct sysargs *s);
+long sys_gettid(struct lthread *t, const struct sysargs *s);
+long sys_set_tid_address(struct lthread *t, const struct sysargs *s);
+long sys_wait4(struct lthread *t, const struct sysargs *s);
+
+/* mm.c */
+int mm_add_vma(struct lproc *p, uint64_t start, uint64_t end, unsigned prot, unsigned flags);
+/* Handles a page fault; false if the access is not allowed (SIGSEGV). */
+bool mm_fault(struct lproc *p, uint64_t addr, unsigned access);
+/* Copies to or from a process's memory, faulting pages in as needed. */
+long mm_copy_in(struct lproc *p, void *dst, uint64_t src, uint64_t len);
+long mm_copy_out(struct lproc *p, uint64_t dst, const void *src, uint64_t len);
+long mm_copy_string(struct lproc *p, char *dst, uint64_t src, uint64_t max);
+long sys_brk(struct lthread *t, const struct sysargs *s);
+long sys_mmap(struct lthread *t, const struct sysargs *s);
+long sys_munmap(struct lthread *t, const struct sysargs *s);
+long sys_mprotect(struct lthread *t, const struct sysargs *s);
+
+/* exec.c */
+/* Starts the program path (argv, envp: NULL-terminated) in a new process
+ * whose parent is ppid; returns its first thread or NULL with *err. */
+struct lthread *exec_new(int ppid, const char *path, const char *const *argv,
+                         const char *const *envp, long *err);
+
+/* console.c */
+long sys_write(struct lthread *t, const struct sysargs *s);
+long sys_writev(struct lthread *t, const struct sysargs *s);
+long sys_read(struct lthread *t, const struct sysargs *s);
+long sys_ioctl(struct lthread *t, const struct sysargs *s);
+
+/* misc.c */
+long sys_uname(struct lthread *t, const struct sysargs *s);
+long sys_clock_gettime(struct lthread *t, const struct sysargs *s);
+long sys_getrandom(struct lthread *t, const struct sysargs *s);
+long sys_getuid(struct lthread *t, const struct sysargs *s);
+
+#endif

@@ -1,0 +1,254 @@
+/*
+ * Linux processes and threads: the tables, creation, exit and wait4, and
+ * the answer to a waiting system call.
+ */
+#include "posix.h"
+
+#include "mica/runtime.h"
+#include "mica/spawn.h"
+#include "mica/string.h"
+#include "mica/sys.h"
+
+struct lproc procs[MAX_PROCS];
+struct lthread threads[MAX_THREADS];
+static int next_id = 1;
+
+#define WAIT_EXITED(status) (((status) & 0xff) << 8)
+
+/* The entry with this id; id 0 finds a free entry. */
+static struct lthread *find_thread(int tid)
+{
+    for (int i = 0; i < MAX_THREADS; i++)
+        if (threads[i].tid == tid)
+            return &threads[i];
+    return NULL;
+}
+
+static struct lproc *find_proc(int pid)
+{
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i].pid == pid)
+            return &procs[i];
+    return NULL;
+}
+
+struct lthread *thread_by_tid(int tid)
+{
+    return tid > 0 ? find_thread(tid) : NULL;
+}
+
+struct lproc *proc_by_pid(int pid)
+{
+    return pid > 0 ? find_proc(pid) : NULL;
+}
+
+static int new_id(void)
+{
+    while (find_thread(next_id) || find_proc(next_id))
+        next_id = next_id % 0x3fffffff + 1;
+    return next_id++;
+}
+
+/* A process and its first thread, with their kernel objects, but no
+ * program yet (exec.c loads one). */
+struct lthread *proc_new(int ppid)
+{
+    struct lproc *p = find_proc(0);
+    struct lthread *t = find_thread(0);
+    if (!p || !t)
+        return NULL;
+    long kproc = slot_alloc(), kthread = slot_alloc(), ep = slot_alloc();
+    int id = new_id();
+    long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_PROCESS, kproc, 4);
+    if (!err)
+        err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_THREAD, kthread, (uint64_t)kproc);
+    /* Its faults and system calls come to posix, badged with its id. */
+    if (!err)
+        err = mica_cap_copy(posix_ep, -1, ep, MICA_R_WRITE, (uint64_t)id);
+    if (!err)
+        err = mica_thread_set_fault(kthread, ep);
+    if (!err)
+        err = mica_thread_configure(kthread, 0, 100, "linux");
+    slot_free(ep);
+    if (err) {
+        if (kproc > 0)
+            mica_process_destroy(kproc);
+        slot_free(kproc);
+        slot_free(kthread);
+        return NULL;
+    }
+    *p = (struct lproc){ .pid = id, .ppid = ppid, .kproc = kproc, .nthreads = 1 };
+    *t = (struct lthread){ .tid = id, .proc = p, .kthread = kthread };
+    return t;
+}
+
+void reply_to(struct lthread *t, long value)
+{
+    if (!t->reply)
+        return;
+    struct mica_msg m = { .info = MICA_INFO(MICA_RESUME, 1, 0, 0), .w = { (uint64_t)value } };
+    mica_send(t->reply, &m);
+    slot_free(t->reply);
+    t->reply = 0;
+}
+
+static void free_thread(struct lthread *t)
+{
+    if (t->reply) {
+        slot_free(t->reply);      /* deleting it drops the waiting call */
+        t->reply = 0;
+    }
+    slot_free(t->kthread);
+    t->tid = 0;
+}
+
+/* A child of p reported its status to p's waiting wait4, if any. */
+static bool reap_for_waiter(struct lproc *parent, struct lproc *child);
+
+/* Frees p's threads and kernel objects (and so all its memory). */
+static void release(struct lproc *p)
+{
+    for (int i = 0; i < MAX_THREADS; i++)
+        if (threads[i].tid && threads[i].proc == p)
+            free_thread(&threads[i]);
+    mica_process_destroy(p->kproc);
+    slot_free(p->kproc);
+    p->kproc = 0;
+}
+
+void proc_discard(struct lproc *p)
+{
+    release(p);
+    p->pid = 0;
+}
+
+void proc_exit(struct lproc *p, int wait_status)
+{
+    release(p);
+    p->zombie = true;
+    p->exit_status = wait_status;
+    /* Orphans go to init (pid 1). */
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i].pid && procs[i].ppid == p->pid)
+            procs[i].ppid = 1;
+    struct lproc *parent = proc_by_pid(p->ppid);
+    if (!parent || parent->zombie || parent == p) {
+        if (p->pid == 1)
+            posix_init_exited(wait_status);
+        p->pid = 0;                      /* nobody will wait: gone */
+        return;
+    }
+    reap_for_waiter(parent, p);
+}
+
+long sys_exit(struct lthread *t, const struct sysargs *s)
+{
+    /* One thread per process so far: exit ends the process. */
+    proc_exit(t->proc, WAIT_EXITED(s->a[0]));
+    return POSIX_DEFERRED;
+}
+
+long sys_exit_group(struct lthread *t, const struct sysargs *s)
+{
+    proc_exit(t->proc, WAIT_EXITED(s->a[0]));
+    return POSIX_DEFERRED;
+}
+
+long sys_getpid(struct lthread *t, const struct sysargs *s)
+{
+    (void)s;
+    return t->proc->pid;
+}
+
+long sys_getppid(struct lthread *t, const struct sysargs *s)
+{
+    (void)s;
+    return t->proc->ppid;
+}
+
+long sys_gettid(struct lthread *t, const struct sysargs *s)
+{
+    (void)s;
+    return t->tid;
+}
+
+long sys_set_tid_address(struct lthread *t, const struct sysargs *s)
+{
+    t->clear_child_tid = s->a[0];
+    return t->tid;
+}
+
+/* ---- wait4 ---- */
+
+struct waiter {
+    struct lthread *t;
+    int pid;                      /* as wait4's pid argument */
+    uint64_t status_addr;
+};
+
+static struct waiter waiters[MAX_PROCS];
+
+static bool matches(const struct waiter *w, const struct lproc *child)
+{
+    return w->pid == -1 || w->pid == child->pid;
+}
+
+/* Hands child's status to w's caller and frees the child's slot. */
+static void deliver(struct waiter *w, struct lproc *child)
+{
+    int32_t status = child->exit_status;
+    if (w->status_addr)
+        mm_copy_out(w->t->proc, w->status_addr, &status, sizeof status);
+    long pid = child->pid;
+    child->pid = 0;
+    reply_to(w->t, pid);
+    w->t = NULL;
+}
+
+static bool reap_for_waiter(struct lproc *parent, struct lproc *child)
+{
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct waiter *w = &waiters[i];
+        if (w->t && w->t->proc == parent && matches(w, child)) {
+            deliver(w, child);
+            return true;
+        }
+    }
+    return false;
+}
+
+#define WNOHANG 1
+
+long sys_wait4(struct lthread *t, const struct sysargs *s)
+{
+    int pid = (int)s->a[0];
+    uint64_t status_addr = s->a[1], options = s->a[2];
+    if (pid < -1 || pid == 0)
+        pid = -1;                /* process groups come later: any child */
+    bool any = false;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct lproc *c = &procs[i];
+        if (!c->pid || c->ppid != t->proc->pid || (pid != -1 && c->pid != pid))
+            continue;
+        any = true;
+        if (c->zombie) {
+            int32_t status = c->exit_status;
+            long cpid = c->pid;
+            if (status_addr && mm_copy_out(t->proc, status_addr, &status, sizeof status) < 0)
+                return -EFAULT;
+            c->pid = 0;
+            return cpid;
+        }
+    }
+    if (!any)
+        return -ECHILD;
+    if (options & WNOHANG)
+        return 0;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        if (!waiters[i].t) {
+            waiters[i] = (struct waiter){ t, pid, status_addr };
+            return POSIX_DEFERRED;
+        }
+    }
+    return -EAGAIN;
+}

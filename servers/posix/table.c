@@ -1,0 +1,57 @@
+/*
+ * The system-call table: every Linux riscv64 number (syscall_list.h) with
+ * its handler, or none: an unimplemented call answers -ENOSYS and is
+ * logged once by name, so the gaps show.
+ */
+#include "posix.h"
+
+#include "mica/runtime.h"
+
+static const char *const names[] = {
+#define X(nr, name) [nr] = #name,
+#include "syscall_list.h"
+#undef X
+};
+
+#define NSYSCALLS (sizeof names / sizeof names[0])
+
+static const syscall_fn handlers[NSYSCALLS] = {
+    [29] = sys_ioctl,
+    [63] = sys_read,
+    [64] = sys_write,
+    [66] = sys_writev,
+    [93] = sys_exit,
+    [94] = sys_exit_group,
+    [96] = sys_set_tid_address,
+    [113] = sys_clock_gettime,
+    [160] = sys_uname,
+    [172] = sys_getpid,
+    [173] = sys_getppid,
+    [174] = sys_getuid,             /* getuid */
+    [175] = sys_getuid,             /* geteuid */
+    [176] = sys_getuid,             /* getgid */
+    [177] = sys_getuid,             /* getegid */
+    [178] = sys_gettid,
+    [214] = sys_brk,
+    [215] = sys_munmap,
+    [222] = sys_mmap,
+    [226] = sys_mprotect,
+    [260] = sys_wait4,
+    [278] = sys_getrandom,
+};
+
+static bool logged[NSYSCALLS];
+
+long syscall_dispatch(struct lthread *t, const struct sysargs *s)
+{
+    if (s->nr < NSYSCALLS && handlers[s->nr])
+        return handlers[s->nr](t, s);
+    if (s->nr < NSYSCALLS && !logged[s->nr]) {
+        logged[s->nr] = true;
+        debug_printf("posix: %s (%lu) is not implemented: ENOSYS\n",
+                     names[s->nr] ? names[s->nr] : "unknown", (unsigned long)s->nr);
+    } else if (s->nr >= NSYSCALLS) {
+        debug_printf("posix: system call %lu does not exist: ENOSYS\n", (unsigned long)s->nr);
+    }
+    return -ENOSYS;
+}

@@ -1,0 +1,24 @@
+"""The POSIX personality runs unmodified static musl programs: exec with
+arguments, the console, and the exit status ending the boot."""
+
+
+def test_hello_runs_with_arguments(boot):
+    m = boot(append="init=/bin/hello a b")
+    m.expect(r"hello from /bin/hello, 2 argument\(s\)")
+    m.expect(r"argv\[1\] = a")
+    m.expect(r"argv\[2\] = b")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0
+
+
+def test_exit_status_of_init_ends_the_boot(boot):
+    m = boot(append="init=/bin/hello fail")
+    m.expect(r"init exited with status 3")
+    assert m.wait_exit() == 3
+
+
+def test_missing_program_is_reported(boot):
+    m = boot(append="init=/bin/nothere")
+    m.expect(r"posix: cannot run init '/bin/nothere': -2")
+    m.expect(r"init exited with status 127")
+    assert m.wait_exit() == 127
