@@ -15,22 +15,32 @@
 #define E2BIG            7
 #define ENOEXEC          8
 #define EBADF            9
+#define ECHILD          10
 #define EAGAIN          11
 #define ENOMEM          12
 #define EACCES          13
 #define EFAULT          14
 #define EBUSY           16
 #define EEXIST          17
+#define EXDEV           18
 #define ENODEV          19
+#define ENOTDIR         20
+#define EISDIR          21
 #define EINVAL          22
 #define ENOTTY          25
+#define EFBIG           27
 #define ENOSPC          28
 #define EROFS           30
+#define EMLINK          31
 #define ERANGE          34
 #define ENAMETOOLONG    36
 #define ENOSYS          38
+#define ENOTEMPTY       39
+#define ELOOP           40
 #define EOPNOTSUPP      95
 #define ETIMEDOUT      110
+#define ESTALE         116
+#define EUCLEAN        117
 
 /* The thread holding the reply right died or deleted it unanswered. */
 #define EPEERDIED      512

@@ -34,12 +34,14 @@
 #ifndef MICA_FS_H
 #define MICA_FS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mica/syscall.h"
 
 #define FS_NAME_MAX    255
 #define FS_PATH_MAX    4096           /* symlink targets */
+#define FS_IO_MAX      (64 * 1024)    /* bytes per read or write request */
 #define FS_ARG_WORD    MICA_MSG_REGS     /* first IPC-buffer word of a struct */
 #define FS_RENAME_NOREPLACE 1u
 
@@ -118,5 +120,33 @@ _Static_assert(FS_ARG_WORD + FS_WORDS(struct fs_stat) <= MICA_MSG_MAX, "fs_stat 
 _Static_assert(FS_ARG_WORD + FS_WORDS(struct fs_setattr) <= MICA_MSG_MAX, "fs_setattr fits");
 _Static_assert(FS_ARG_WORD + FS_WORDS(struct fs_dirent) <= MICA_MSG_MAX, "fs_dirent fits");
 _Static_assert(FS_ARG_WORD + FS_WORDS(struct fs_statfs) <= MICA_MSG_MAX, "fs_statfs fits");
+
+/* Client side (libipc/fs_client.c): ep is a slot of the fs endpoint. Each
+ * returns what the reply's word 0 says (>= 0, or -E...). */
+long fs_root(long ep, struct fs_fileid *root);
+long fs_lookup(long ep, struct fs_fileid dir, const char *name, size_t len,
+               struct fs_fileid *out, uint32_t *mode);
+long fs_getattr(long ep, struct fs_fileid f, struct fs_stat *st);
+long fs_setattr(long ep, struct fs_fileid f, const struct fs_setattr *sa, struct fs_stat *st);
+/* Read and write loop over FS_IO_MAX pieces; they return the bytes moved. */
+long fs_read(long ep, struct fs_fileid f, uint64_t off, void *buf, size_t len);
+long fs_write(long ep, struct fs_fileid f, uint64_t off, const void *buf, size_t len);
+long fs_create(long ep, struct fs_fileid dir, const char *name, size_t len, uint32_t mode,
+               uint32_t uid, uint32_t gid, uint32_t rdev, struct fs_fileid *out);
+long fs_mkdir(long ep, struct fs_fileid dir, const char *name, size_t len, uint32_t mode,
+              uint32_t uid, uint32_t gid, struct fs_fileid *out);
+long fs_symlink(long ep, struct fs_fileid dir, const char *name, size_t len,
+                const char *target, size_t target_len, uint32_t uid, uint32_t gid,
+                struct fs_fileid *out);
+long fs_readlink(long ep, struct fs_fileid f, char *buf, size_t len);
+long fs_link(long ep, struct fs_fileid f, struct fs_fileid dir, const char *name, size_t len);
+long fs_unlink(long ep, struct fs_fileid dir, const char *name, size_t len);
+long fs_rmdir(long ep, struct fs_fileid dir, const char *name, size_t len);
+long fs_rename(long ep, struct fs_fileid from_dir, const char *from, size_t from_len,
+               struct fs_fileid to_dir, const char *to, size_t to_len, unsigned flags);
+/* 1 and *de filled, 0 at the end, or -E... */
+long fs_readdir(long ep, struct fs_fileid dir, uint64_t cookie, struct fs_dirent *de);
+long fs_statfs(long ep, struct fs_statfs *out);
+long fs_sync(long ep);
 
 #endif

@@ -1,0 +1,223 @@
+/*
+ * Client stubs of the file-system protocol (see fs.h).
+ */
+#include "mica/fs.h"
+
+#include <stdbool.h>
+
+#include "mica/errno.h"
+#include "mica/runtime.h"
+#include "mica/string.h"
+#include "mica/sys.h"
+
+static void lend(const void *buf, size_t len, unsigned rights)
+{
+    struct mica_ipc_buffer *ib = mica_ipcbuf();
+    ib->grant_base = (uint64_t)buf;
+    ib->grant_len = len;
+    ib->grant_rights = rights;
+}
+
+/* Puts a name request in the IPC buffer; false if the name is too long. */
+static bool put_name(const char *name, size_t len, uint32_t mode, uint32_t uid, uint32_t gid,
+                     uint32_t rdev)
+{
+    if (len > FS_NAME_MAX)
+        return false;
+    struct fs_name *n = (struct fs_name *)&mica_ipcbuf()->mr[FS_ARG_WORD];
+    n->len = (uint32_t)len;
+    n->mode = mode;
+    n->uid = uid;
+    n->gid = gid;
+    n->rdev = rdev;
+    memcpy(n->name, name, len);
+    n->name[len] = '\0';
+    return true;
+}
+
+static long call(long ep, enum fs_op op, unsigned len, bool grant, uint64_t w0, uint64_t w1,
+                 uint64_t w2, uint64_t w3, struct mica_msg *m)
+{
+    *m = (struct mica_msg){ .info = MICA_INFO(op, len, 0, grant), .w = { w0, w1, w2, w3 } };
+    long err = mica_call(ep, m);
+    return err ? err : (long)m->w[0];
+}
+
+#define NAME_LEN (FS_ARG_WORD + FS_WORDS(struct fs_name))
+
+static long named(long ep, enum fs_op op, struct fs_fileid dir, const char *name, size_t len,
+                  uint32_t mode, uint32_t uid, uint32_t gid, uint32_t rdev,
+                  struct fs_fileid *out)
+{
+    struct mica_msg m;
+    if (!put_name(name, len, mode, uid, gid, rdev))
+        return -ENAMETOOLONG;
+    long r = call(ep, op, NAME_LEN, false, dir.ino, dir.gen, 0, 0, &m);
+    if (r >= 0 && out)
+        *out = (struct fs_fileid){ (uint32_t)m.w[1], (uint32_t)m.w[2] };
+    return r;
+}
+
+long fs_root(long ep, struct fs_fileid *root)
+{
+    struct mica_msg m;
+    long r = call(ep, FS_ROOT, 0, false, 0, 0, 0, 0, &m);
+    if (r >= 0)
+        *root = (struct fs_fileid){ (uint32_t)m.w[1], (uint32_t)m.w[2] };
+    return r;
+}
+
+long fs_lookup(long ep, struct fs_fileid dir, const char *name, size_t len,
+               struct fs_fileid *out, uint32_t *mode)
+{
+    struct mica_msg m;
+    if (!put_name(name, len, 0, 0, 0, 0))
+        return -ENAMETOOLONG;
+    long r = call(ep, FS_LOOKUP, NAME_LEN, false, dir.ino, dir.gen, 0, 0, &m);
+    if (r >= 0) {
+        *out = (struct fs_fileid){ (uint32_t)m.w[1], (uint32_t)m.w[2] };
+        if (mode)
+            *mode = (uint32_t)m.w[3];
+    }
+    return r;
+}
+
+static void get_stat(struct fs_stat *st)
+{
+    if (st)
+        memcpy(st, &mica_ipcbuf()->mr[FS_ARG_WORD], sizeof *st);
+}
+
+long fs_getattr(long ep, struct fs_fileid f, struct fs_stat *st)
+{
+    struct mica_msg m;
+    long r = call(ep, FS_GETATTR, 2, false, f.ino, f.gen, 0, 0, &m);
+    if (r >= 0)
+        get_stat(st);
+    return r;
+}
+
+long fs_setattr(long ep, struct fs_fileid f, const struct fs_setattr *sa, struct fs_stat *st)
+{
+    struct mica_msg m;
+    memcpy(&mica_ipcbuf()->mr[FS_ARG_WORD], sa, sizeof *sa);
+    long r = call(ep, FS_SETATTR, FS_ARG_WORD + FS_WORDS(struct fs_setattr), false, f.ino,
+                  f.gen, 0, 0, &m);
+    if (r >= 0)
+        get_stat(st);
+    return r;
+}
+
+static long io(long ep, enum fs_op op, struct fs_fileid f, uint64_t off, void *buf,
+               size_t len, unsigned rights)
+{
+    size_t done = 0;
+    while (done < len) {
+        size_t n = len - done > FS_IO_MAX ? FS_IO_MAX : len - done;
+        struct mica_msg m;
+        lend((char *)buf + done, n, rights);
+        long r = call(ep, op, 4, true, f.ino, f.gen, off + done, n, &m);
+        if (r < 0)
+            return done ? (long)done : r;
+        done += (size_t)r;
+        if ((size_t)r < n)
+            break;
+    }
+    return (long)done;
+}
+
+long fs_read(long ep, struct fs_fileid f, uint64_t off, void *buf, size_t len)
+{
+    return io(ep, FS_READ, f, off, buf, len, MICA_R_WRITE);
+}
+
+long fs_write(long ep, struct fs_fileid f, uint64_t off, const void *buf, size_t len)
+{
+    return io(ep, FS_WRITE, f, off, (void *)buf, len, MICA_R_READ);
+}
+
+long fs_create(long ep, struct fs_fileid dir, const char *name, size_t len, uint32_t mode,
+               uint32_t uid, uint32_t gid, uint32_t rdev, struct fs_fileid *out)
+{
+    return named(ep, FS_CREATE, dir, name, len, mode, uid, gid, rdev, out);
+}
+
+long fs_mkdir(long ep, struct fs_fileid dir, const char *name, size_t len, uint32_t mode,
+              uint32_t uid, uint32_t gid, struct fs_fileid *out)
+{
+    return named(ep, FS_MKDIR, dir, name, len, mode, uid, gid, 0, out);
+}
+
+long fs_symlink(long ep, struct fs_fileid dir, const char *name, size_t len,
+                const char *target, size_t target_len, uint32_t uid, uint32_t gid,
+                struct fs_fileid *out)
+{
+    struct mica_msg m;
+    if (!put_name(name, len, 0, uid, gid, 0))
+        return -ENAMETOOLONG;
+    lend(target, target_len, MICA_R_READ);
+    long r = call(ep, FS_SYMLINK, NAME_LEN, true, dir.ino, dir.gen, target_len, 0, &m);
+    if (r >= 0 && out)
+        *out = (struct fs_fileid){ (uint32_t)m.w[1], (uint32_t)m.w[2] };
+    return r;
+}
+
+long fs_readlink(long ep, struct fs_fileid f, char *buf, size_t len)
+{
+    struct mica_msg m;
+    lend(buf, len, MICA_R_WRITE);
+    return call(ep, FS_READLINK, 3, true, f.ino, f.gen, len, 0, &m);
+}
+
+long fs_link(long ep, struct fs_fileid f, struct fs_fileid dir, const char *name, size_t len)
+{
+    struct mica_msg m;
+    if (!put_name(name, len, 0, 0, 0, 0))
+        return -ENAMETOOLONG;
+    return call(ep, FS_LINK, NAME_LEN, false, f.ino, f.gen, dir.ino, dir.gen, &m);
+}
+
+long fs_unlink(long ep, struct fs_fileid dir, const char *name, size_t len)
+{
+    return named(ep, FS_UNLINK, dir, name, len, 0, 0, 0, 0, 0);
+}
+
+long fs_rmdir(long ep, struct fs_fileid dir, const char *name, size_t len)
+{
+    return named(ep, FS_RMDIR, dir, name, len, 0, 0, 0, 0, 0);
+}
+
+long fs_rename(long ep, struct fs_fileid from_dir, const char *from, size_t from_len,
+               struct fs_fileid to_dir, const char *to, size_t to_len, unsigned flags)
+{
+    struct mica_msg m;
+    if (!put_name(from, from_len, 0, 0, 0, 0))
+        return -ENAMETOOLONG;
+    lend(to, to_len, MICA_R_READ);
+    return call(ep, FS_RENAME, NAME_LEN, true, FS_PACK(from_dir), FS_PACK(to_dir), flags,
+                to_len, &m);
+}
+
+long fs_readdir(long ep, struct fs_fileid dir, uint64_t cookie, struct fs_dirent *de)
+{
+    struct mica_msg m;
+    long r = call(ep, FS_READDIR, 3, false, dir.ino, dir.gen, cookie, 0, &m);
+    if (r > 0)
+        memcpy(de, &mica_ipcbuf()->mr[FS_ARG_WORD], sizeof *de);
+    return r;
+}
+
+long fs_statfs(long ep, struct fs_statfs *out)
+{
+    struct mica_msg m;
+    long r = call(ep, FS_STATFS, 0, false, 0, 0, 0, 0, &m);
+    if (r >= 0)
+        memcpy(out, &mica_ipcbuf()->mr[FS_ARG_WORD], sizeof *out);
+    return r;
+}
+
+long fs_sync(long ep)
+{
+    struct mica_msg m;
+    return call(ep, FS_SYNC, 0, false, 0, 0, 0, 0, &m);
+}
