@@ -581,6 +581,20 @@ long sys_process_copy(struct thread *t)
     return n ? (long)n : -EFAULT;
 }
 
+long sys_map_copy(struct thread *t)
+{
+    long err;
+    struct process *src = process_arg(t, ARG(0), &err);
+    if (!src)
+        return err;
+    struct process *dst = process_arg(t, ARG(2), &err);
+    if (!dst)
+        return err;
+    if (src->dead || dst->dead)
+        return -ESRCH;
+    return aspace_map_copy(src, dst, ARG(1), ARG(3), (unsigned)ARG(4));
+}
+
 long sys_selfcheck(struct thread *t)
 {
     (void)t;

@@ -54,7 +54,8 @@ struct thread;
     X(MICA_SYS_IRQ_BIND, sys_irq_bind)                     \
     X(MICA_SYS_IRQ_ACK, sys_irq_ack)                       \
     X(MICA_SYS_SELFCHECK, sys_selfcheck)                   \
-    X(MICA_SYS_PROCESS_COPY, sys_process_copy)
+    X(MICA_SYS_PROCESS_COPY, sys_process_copy)             \
+    X(MICA_SYS_MAP_COPY, sys_map_copy)
 
 #define X(nr, fn) long fn(struct thread *t);
 SYSCALL_TABLE(X)

@@ -105,6 +105,29 @@ long aspace_protect(struct process *p, uint64_t va, uint64_t npages, unsigned ri
     return n;
 }
 
+long aspace_map_copy(struct process *src, struct process *dst, uint64_t va, uint64_t npages,
+                     unsigned rights)
+{
+    if (!valid_range(va, npages) || !valid_rights(rights))
+        return -EINVAL;
+    uint64_t end = va + npages * PAGE_SIZE, want = pte_perm(rights);
+    long n = 0;
+    for (uint64_t a = vm_user_next(src->pagetable, va, end); a < end;
+         a = vm_user_next(src->pagetable, a + PAGE_SIZE, end)) {
+        pte_t pte = *vm_user_lookup(src->pagetable, a);
+        uint64_t may = PTE_R | ((pte & PTE_MAY_W) ? PTE_W : 0) | ((pte & PTE_MAY_X) ? PTE_X : 0);
+        uint64_t perm = (want & may) | (pte & (PTE_MAY_W | PTE_MAY_X));
+        int r = vm_user_map(dst->pagetable, a, pte_pa(pte), perm, pt_alloc, dst->budget);
+        if (r == -2)
+            return -EEXIST;
+        if (r < 0)
+            return -ENOMEM;
+        object_get(&frame_of_pa(pte_pa(pte))->hdr);
+        n++;
+    }
+    return n;
+}
+
 static void put_leaf(pte_t pte)
 {
     object_put(&frame_of_pa(pte_pa(pte))->hdr);

@@ -64,6 +64,8 @@ static uint64_t copy_message(struct thread *sender, struct thread *receiver, boo
     unsigned len = MICA_INFO_LEN(info);
     if (len > MICA_MSG_REGS && !receiver->ipcbuf)
         len = MICA_MSG_REGS;     /* the receiver has nowhere to put the rest */
+    if (len > MICA_MSG_REGS && !sender->fault && !sender->ipcbuf)
+        len = MICA_MSG_REGS;     /* reconfigured without one since it was checked */
     for (unsigned i = 0; i < len && i < MICA_MSG_REGS; i++)
         receiver->ctx.regs[REG_A2 + i] = msg_word(sender, i);
     for (unsigned i = MICA_MSG_REGS; i < len; i++)

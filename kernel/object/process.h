@@ -50,6 +50,11 @@ int aspace_map(struct process *p, struct frame *f, uint64_t va, unsigned rights,
  * mapped are skipped. They return the number of pages changed. */
 long aspace_unmap(struct process *p, uint64_t va, uint64_t npages);
 long aspace_protect(struct process *p, uint64_t va, uint64_t npages, unsigned rights);
+/* Maps the frames of src's pages in [va, va + npages) into dst at the
+ * same addresses with rights (each no more than src's mapping may have);
+ * returns the pages mapped, or -EEXIST / -ENOMEM (what was done stays). */
+long aspace_map_copy(struct process *src, struct process *dst, uint64_t va, uint64_t npages,
+                     unsigned rights);
 void aspace_destroy(struct process *p);
 
 static inline struct process *process_of(struct object *o)

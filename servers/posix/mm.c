@@ -82,6 +82,29 @@ static int remove_range(struct lproc *p, uint64_t start, uint64_t end)
     return 0;
 }
 
+#define SCRATCH_VA 0x3d80000000ul
+
+/* A write to a page that is mapped read-only in a writable area: the page
+ * may be shared with a forked process, so the writer gets its own copy. */
+static bool copy_on_write(struct lproc *p, uint64_t page, unsigned prot)
+{
+    long f = slot_alloc();
+    long err = f < 0 ? -ENOMEM : mica_create(MICA_SLOT_BUDGET, MICA_OBJ_FRAME, f, 1);
+    if (!err)
+        err = mica_map(MICA_SLOT_SELF, f, SCRATCH_VA, MICA_R_READ | MICA_R_WRITE, 0);
+    if (!err) {
+        long n = mica_process_copy(p->kproc, page, (void *)SCRATCH_VA, PAGE, MICA_COPY_FROM);
+        mica_unmap(MICA_SLOT_SELF, SCRATCH_VA);
+        err = n == (long)PAGE ? 0 : -EFAULT;
+    }
+    if (!err) {
+        mica_unmap(p->kproc, page);
+        err = mica_map(p->kproc, f, page, prot, 0);
+    }
+    slot_free(f);
+    return err == 0;
+}
+
 bool mm_fault(struct lproc *p, uint64_t addr, unsigned access)
 {
     struct vma *v = find_vma(p, addr);
@@ -95,11 +118,13 @@ bool mm_fault(struct lproc *p, uint64_t addr, unsigned access)
     if (!err)
         err = mica_map(p->kproc, f, page, v->prot, 0);
     slot_free(f);                /* the mapping keeps the frame */
-    /* Already mapped: by another thread first, or with fewer rights before
-     * an mprotect; raise them to the area's. */
-    if (err == -EEXIST)
-        err = mica_protect(p->kproc, page, v->prot);
-    return err == 0;
+    if (err != -EEXIST)
+        return err == 0;
+    /* Already mapped, with fewer rights: shared after a fork (copy it), or
+     * from before an mprotect (raise its rights to the area's). */
+    if (access & MICA_R_WRITE)
+        return copy_on_write(p, page, v->prot);
+    return mica_protect(p->kproc, page, v->prot) == 0;
 }
 
 static long copy(struct lproc *p, uint64_t remote, void *local, uint64_t len, int dir)

@@ -84,6 +84,9 @@ struct lthread *proc_new(int ppid);
 void proc_exit(struct lproc *p, int wait_status);
 /* Frees a process that never ran, telling nobody. */
 void proc_discard(struct lproc *p);
+/* execve: the new image nt becomes old's process (its ids, parent and
+ * children) and old's image is freed. */
+long proc_take_over(struct lthread *nt, struct lthread *old);
 /* main.c: init (pid 1) has ended with this wait status. */
 void posix_init_exited(int wait_status);
 /* Answers t's pending call with a0 = value and resumes it. */
@@ -108,6 +111,10 @@ long sys_brk(struct lthread *t, const struct sysargs *s);
 long sys_mmap(struct lthread *t, const struct sysargs *s);
 long sys_munmap(struct lthread *t, const struct sysargs *s);
 long sys_mprotect(struct lthread *t, const struct sysargs *s);
+
+/* fork.c */
+long sys_clone(struct lthread *t, const struct sysargs *s);
+long sys_execve(struct lthread *t, const struct sysargs *s);
 
 /* exec.c */
 /* Starts the program path (argv, envp: NULL-terminated) in a new process

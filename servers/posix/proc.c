@@ -122,6 +122,26 @@ void proc_discard(struct lproc *p)
     p->pid = 0;
 }
 
+long proc_take_over(struct lthread *nt, struct lthread *old)
+{
+    struct lproc *np = nt->proc, *op = old->proc;
+    /* Its system calls must arrive badged with the old id. */
+    long ep = slot_alloc();
+    long err = mica_cap_copy(posix_ep, -1, ep, MICA_R_WRITE, (uint64_t)old->tid);
+    if (!err)
+        err = mica_thread_set_fault(nt->kthread, ep);
+    slot_free(ep);
+    if (err)
+        return err;
+    int pid = op->pid, ppid = op->ppid, tid = old->tid;
+    release(op);
+    op->pid = 0;
+    np->pid = pid;
+    np->ppid = ppid;
+    nt->tid = tid;
+    return 0;
+}
+
 void proc_exit(struct lproc *p, int wait_status)
 {
     release(p);

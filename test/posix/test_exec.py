@@ -22,3 +22,10 @@ def test_missing_program_is_reported(boot):
     m.expect(r"posix: cannot run init '/bin/nothere': -2")
     m.expect(r"init exited with status 127")
     assert m.wait_exit() == 127
+
+
+def test_fork_copy_on_write_exec_wait(boot):
+    m = boot(append="init=/bin/forkexec")
+    m.expect(r"forkexec: ok")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0

@@ -169,6 +169,15 @@ static inline long mica_process_copy(long proc, uint64_t remote, void *local, si
     return mica_call6(MICA_SYS_PROCESS_COPY, proc, (long)remote, (long)local, (long)len, dir, 0);
 }
 
+/* Maps the frames mapped in src at [va, va + pages) into dst at the same
+ * addresses, with rights (at most what src's mappings may have): how a
+ * fork shares memory copy-on-write. Absent pages are skipped. */
+static inline long mica_map_copy(long src, uint64_t va, long dst, uint64_t pages,
+                                 unsigned rights)
+{
+    return mica_call6(MICA_SYS_MAP_COPY, src, (long)va, dst, (long)pages, rights, 0);
+}
+
 static inline long mica_selfcheck(void) { return mica_syscall2(MICA_SYS_SELFCHECK, 0, 0); }
 
 static inline uint64_t mica_instret(void)

@@ -65,7 +65,9 @@
 #define MICA_SYS_IRQ_ACK           (-41)  /* irq */
 #define MICA_SYS_SELFCHECK         (-42)  /* kernel consistency check -> 0 or -EIO */
 #define MICA_SYS_PROCESS_COPY      (-43)  /* process, its va, my va, len, dir -> bytes */
-#define MICA_SYS_COUNT             43     /* calls are -1 .. -MICA_SYS_COUNT */
+#define MICA_SYS_MAP_COPY          (-44)  /* src process, va, dst process, pages, rights
+                                             -> pages: the same frames, in dst at va */
+#define MICA_SYS_COUNT             44     /* calls are -1 .. -MICA_SYS_COUNT */
 
 /* PROCESS_COPY directions, and the most it copies per call. */
 #define MICA_COPY_FROM      0     /* from the process's memory into mine */
