@@ -1,0 +1,262 @@
+/*
+ * The block cache: a fixed set of block buffers (as many as fs's budget
+ * allows), found by a hash of the block number, replaced least recently
+ * used first (a doubly linked LRU list: O(1) per access). A miss right
+ * after a miss on the previous block reads ahead up to READ_AHEAD blocks in
+ * one blk request. Dirty blocks are kept on a list and written, sorted, in
+ * runs of consecutive blocks by cache_flush().
+ */
+#include "fs.h"
+
+#include "mica/blk.h"
+#include "mica/errno.h"
+#include "mica/runtime.h"
+#include "mica/spawn.h"
+#include "mica/string.h"
+#include "mica/sys.h"
+
+#define CACHE_VA   0x40000000ul
+#define STAGING_VA 0x3ff0000000ul
+#define READ_AHEAD 16
+#define PAGE 4096ul
+#define NO_BLOCK UINT64_MAX
+
+struct entry {
+    uint64_t block;
+    struct entry *hash_next;
+    struct entry *lru_prev;    /* towards the most recently used */
+    struct entry *lru_next;
+    bool dirty;
+};
+
+static long blk_ep;
+static uint32_t bs, sectors_per_block;
+static uint64_t nentries;
+static struct entry *entries;
+static struct entry *mru, *lru;        /* the ends of the LRU list */
+static struct entry **dirty;           /* dirty entries, in no order */
+static uint64_t ndirty;
+static struct entry **buckets;
+static uint64_t nbuckets;
+static uint8_t *data;          /* nentries blocks */
+static uint8_t *staging;       /* READ_AHEAD blocks */
+static uint64_t last_miss = NO_BLOCK;
+
+static long map_memory(uint64_t va, uint64_t bytes)
+{
+    uint64_t pages = (bytes + PAGE - 1) / PAGE;
+    for (uint64_t done = 0; done < pages;) {
+        uint64_t n = pages - done > MICA_MAX_FRAME_PAGES ? MICA_MAX_FRAME_PAGES : pages - done;
+        long f = slot_alloc();
+        long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_FRAME, f, n);
+        for (uint64_t i = 0; !err && i < n; i++)
+            err = mica_map(MICA_SLOT_SELF, f, va + (done + i) * PAGE, MICA_R_READ | MICA_R_WRITE, i);
+        slot_free(f);
+        if (err)
+            return err;
+        done += n;
+    }
+    return 0;
+}
+
+int cache_init(long blk, uint32_t block_size, uint64_t max_blocks)
+{
+    blk_ep = blk;
+    bs = block_size;
+    sectors_per_block = bs / BLK_SECTOR;
+    nentries = max_blocks;
+    nbuckets = nentries * 2;
+    uint64_t meta = nentries * sizeof(struct entry) + nbuckets * sizeof(struct entry *) +
+                    nentries * sizeof(struct entry *);
+    meta = (meta + PAGE - 1) & ~(PAGE - 1);
+    if (map_memory(CACHE_VA, meta + nentries * bs) ||
+        map_memory(STAGING_VA, READ_AHEAD * (uint64_t)bs))
+        return -ENOMEM;
+    entries = (struct entry *)CACHE_VA;
+    buckets = (struct entry **)(entries + nentries);
+    dirty = buckets + nbuckets;
+    data = (uint8_t *)(CACHE_VA + meta);
+    staging = (uint8_t *)STAGING_VA;
+    for (uint64_t i = 0; i < nentries; i++) {
+        entries[i].block = NO_BLOCK;
+        entries[i].lru_prev = i ? &entries[i - 1] : NULL;
+        entries[i].lru_next = i + 1 < nentries ? &entries[i + 1] : NULL;
+    }
+    mru = &entries[0];
+    lru = &entries[nentries - 1];
+    return 0;
+}
+
+/* Moves e to the most recently used end. */
+static void touch(struct entry *e)
+{
+    if (e == mru)
+        return;
+    e->lru_prev->lru_next = e->lru_next;
+    if (e->lru_next)
+        e->lru_next->lru_prev = e->lru_prev;
+    else
+        lru = e->lru_prev;
+    e->lru_prev = NULL;
+    e->lru_next = mru;
+    mru->lru_prev = e;
+    mru = e;
+}
+
+static void mark_dirty(struct entry *e)
+{
+    if (!e->dirty) {
+        e->dirty = true;
+        dirty[ndirty++] = e;
+    }
+}
+
+static void mark_clean(struct entry *e)
+{
+    if (!e->dirty)
+        return;
+    e->dirty = false;
+    for (uint64_t i = 0; i < ndirty; i++) {
+        if (dirty[i] == e) {
+            dirty[i] = dirty[--ndirty];
+            return;
+        }
+    }
+}
+
+static uint8_t *data_of(const struct entry *e)
+{
+    return data + (uint64_t)(e - entries) * bs;
+}
+
+static struct entry **bucket(uint64_t block)
+{
+    return &buckets[(block * 0x9e3779b97f4a7c15ull >> 20) % nbuckets];
+}
+
+static struct entry *find(uint64_t block)
+{
+    for (struct entry *e = *bucket(block); e; e = e->hash_next)
+        if (e->block == block)
+            return e;
+    return NULL;
+}
+
+static void unhash(struct entry *e)
+{
+    for (struct entry **pp = bucket(e->block); *pp; pp = &(*pp)->hash_next) {
+        if (*pp == e) {
+            *pp = e->hash_next;
+            return;
+        }
+    }
+}
+
+static int write_run(uint64_t first, uint64_t count, const uint8_t *buf)
+{
+    long r = blk_write(blk_ep, first * sectors_per_block, buf,
+                       (uint32_t)(count * sectors_per_block));
+    return r ? -EIO : 0;
+}
+
+/* The least recently used entry, written back first if dirty. */
+static struct entry *victim(void)
+{
+    struct entry *e = lru;
+    if (e->dirty && write_run(e->block, 1, data_of(e)))
+        return NULL;
+    mark_clean(e);
+    if (e->block != NO_BLOCK)
+        unhash(e);
+    e->block = NO_BLOCK;
+    return e;
+}
+
+static struct entry *insert(uint64_t block, const uint8_t *src)
+{
+    struct entry *e = victim();
+    if (!e)
+        return NULL;
+    e->block = block;
+    touch(e);
+    memcpy(data_of(e), src, bs);
+    e->hash_next = *bucket(block);
+    *bucket(block) = e;
+    return e;
+}
+
+/* Reads block (and, when the access is sequential, the blocks after it). */
+static struct entry *fill(uint64_t block)
+{
+    uint64_t n = block == last_miss + 1 ? READ_AHEAD : 1;
+    last_miss = block;
+    long r = blk_read(blk_ep, block * sectors_per_block, staging,
+                      (uint32_t)(n * sectors_per_block));
+    if (r && n > 1) {              /* past the end of the disk: just the one */
+        n = 1;
+        r = blk_read(blk_ep, block * sectors_per_block, staging, sectors_per_block);
+    }
+    if (r)
+        return NULL;
+    struct entry *first = insert(block, staging);
+    for (uint64_t i = 1; first && i < n; i++)
+        if (!find(block + i) && !insert(block + i, staging + i * bs))
+            break;
+    if (first)
+        touch(first);              /* the read-ahead must not evict it */
+    return first;
+}
+
+int cache_read(void *ctx, uint64_t block, void *buf)
+{
+    (void)ctx;
+    struct entry *e = find(block);
+    if (!e && !(e = fill(block)))
+        return -EIO;
+    touch(e);
+    memcpy(buf, data_of(e), bs);
+    return 0;
+}
+
+int cache_write(void *ctx, uint64_t block, const void *buf)
+{
+    (void)ctx;
+    struct entry *e = find(block);
+    if (!e && !(e = insert(block, buf)))
+        return -EIO;
+    memcpy(data_of(e), buf, bs);
+    touch(e);
+    mark_dirty(e);
+    return 0;
+}
+
+static void sort_dirty(void)
+{
+    for (uint64_t i = 1; i < ndirty; i++) {
+        struct entry *e = dirty[i];
+        uint64_t j = i;
+        for (; j > 0 && dirty[j - 1]->block > e->block; j--)
+            dirty[j] = dirty[j - 1];
+        dirty[j] = e;
+    }
+}
+
+int cache_flush(void)
+{
+    int err = 0;
+    sort_dirty();
+    for (uint64_t i = 0; i < ndirty;) {
+        /* A run of consecutive blocks, up to READ_AHEAD, in one request. */
+        uint64_t n = 0, first = dirty[i]->block;
+        while (i + n < ndirty && n < READ_AHEAD && dirty[i + n]->block == first + n) {
+            memcpy(staging + n * bs, data_of(dirty[i + n]), bs);
+            dirty[i + n]->dirty = false;
+            n++;
+        }
+        if (write_run(first, n, staging))
+            err = -EIO;
+        i += n;
+    }
+    ndirty = 0;
+    return err;
+}

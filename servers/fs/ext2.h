@@ -1,0 +1,142 @@
+/*
+ * The ext2 core: the on-disk format and every file-system operation, with
+ * no IPC and no knowledge of where blocks come from. The fs server runs it
+ * over its block cache and blk; the host unit tests run it over an image
+ * file (test/host/). Pure C11, freestanding-friendly: it uses only the
+ * callbacks below, <stdint.h>, <stddef.h>, <stdbool.h> and mica/string.h
+ * style functions (memcpy, memset, memcmp, strlen).
+ *
+ * Files are named by inode number plus the inode's generation (i_generation),
+ * so a request that names a freed and reused inode gets -ESTALE. Every
+ * operation validates what it reads from the disk: a corrupt image gives
+ * -EUCLEAN (or -EIO when a block cannot be read), never a crash, a hang or
+ * a write outside the image.
+ *
+ * Supported image features (mkfs.ext2 -O none,filetype,sparse_super,large_file
+ * -I 256, block size 1024..4096): anything in s_feature_incompat other than
+ * FILETYPE, or in s_feature_ro_compat other than SPARSE_SUPER and
+ * LARGE_FILE, makes ext2_mount fail with a message naming the feature.
+ */
+#ifndef FS_EXT2_H
+#define FS_EXT2_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EXT2_ROOT_INO   2
+#define EXT2_NAME_MAX   255
+
+/* Where blocks come from. Block numbers are in file-system blocks. */
+struct ext2_io {
+    void *ctx;
+    /* Each returns 0 or -EIO. */
+    int (*read)(void *ctx, uint64_t block, void *buf);
+    int (*write)(void *ctx, uint64_t block, const void *buf);
+    /* The time for timestamps, seconds since the epoch. */
+    int64_t (*now)(void *ctx);
+};
+
+struct ext2_fileid {
+    uint32_t ino;
+    uint32_t gen;
+};
+
+struct ext2_stat {
+    uint32_t ino;
+    uint32_t gen;
+    uint32_t mode;              /* type and permission bits, as in st_mode */
+    uint32_t nlink;
+    uint32_t uid, gid;
+    uint64_t size;
+    uint64_t blocks;            /* 512-byte units, as in st_blocks */
+    int64_t atime, mtime, ctime;        /* seconds (beyond 2038 with 256-byte inodes) */
+    uint32_t atime_ns, mtime_ns, ctime_ns;
+    uint32_t rdev;
+};
+
+struct ext2_statfs {
+    uint32_t block_size;
+    uint64_t blocks, free_blocks, avail_blocks;
+    uint64_t inodes, free_inodes;
+    uint32_t name_max;
+};
+
+/* What ext2_setattr changes: a mask of these, values in the struct. */
+#define EXT2_SET_MODE   1u
+#define EXT2_SET_UID    2u
+#define EXT2_SET_GID    4u
+#define EXT2_SET_ATIME  8u
+#define EXT2_SET_MTIME  16u
+#define EXT2_SET_SIZE   32u          /* truncate, grow or shrink */
+
+struct ext2_setattr {
+    uint32_t mask;
+    uint32_t mode;                   /* permission bits only (07777) */
+    uint32_t uid, gid;
+    int64_t atime, mtime;
+    uint32_t atime_ns, mtime_ns;
+    uint64_t size;
+};
+
+/* A directory entry, for ext2_readdir. */
+struct ext2_dirent {
+    uint32_t ino;
+    uint8_t type;                    /* DT_* values: 1 fifo .. 12 socket, 0 unknown */
+    uint8_t name_len;
+    char name[EXT2_NAME_MAX + 1];    /* NUL-terminated */
+    uint64_t next;                   /* cookie of the entry after this one */
+};
+
+struct ext2;     /* the mounted file system; its layout is ext2.c's */
+
+/* The size of struct ext2, for the caller to allocate. */
+size_t ext2_size(void);
+
+/* Reads and checks the superblock and group descriptors. Returns 0, or a
+ * negative errno with *err naming the problem ("unsupported feature
+ * dir_index", "bad magic", ...). */
+int ext2_mount(struct ext2 *fs, const struct ext2_io *io, const char **err);
+uint32_t ext2_block_size(const struct ext2 *fs);
+/* Writes the superblock and group descriptors (free counts) back. */
+int ext2_sync(struct ext2 *fs);
+
+/* Each returns 0 (or a count) or a negative errno: -ENOENT, -ENOTDIR,
+ * -EISDIR, -EEXIST, -ENOTEMPTY, -ENAMETOOLONG, -ENOSPC, -EINVAL, -EMLINK,
+ * -EFBIG, -ESTALE, -EUCLEAN, -EIO, -EXDEV never. */
+int ext2_getattr(struct ext2 *fs, struct ext2_fileid f, struct ext2_stat *st);
+int ext2_lookup(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len,
+                struct ext2_fileid *out);
+int64_t ext2_read(struct ext2 *fs, struct ext2_fileid f, uint64_t off, void *buf, size_t len);
+/* Writes len bytes at off (holes stay sparse); returns the count. */
+int64_t ext2_write(struct ext2 *fs, struct ext2_fileid f, uint64_t off, const void *buf,
+                   size_t len);
+/* Creates a regular file, directory, symlink or device/fifo/socket node in
+ * dir. mode has the type bits (S_IFREG etc.) and the permissions. */
+int ext2_create(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len,
+                uint32_t mode, uint32_t uid, uint32_t gid, uint32_t rdev,
+                struct ext2_fileid *out);
+int ext2_mkdir(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len,
+               uint32_t mode, uint32_t uid, uint32_t gid, struct ext2_fileid *out);
+int ext2_symlink(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len,
+                 const char *target, size_t target_len, uint32_t uid, uint32_t gid,
+                 struct ext2_fileid *out);
+int64_t ext2_readlink(struct ext2 *fs, struct ext2_fileid f, char *buf, size_t len);
+int ext2_link(struct ext2 *fs, struct ext2_fileid f, struct ext2_fileid dir,
+              const char *name, size_t len);
+/* Removes a non-directory entry; the inode is freed when its last link goes. */
+int ext2_unlink(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len);
+int ext2_rmdir(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len);
+/* POSIX rename: replaces an existing target of a compatible type; moving a
+ * directory into itself or its own descendant is -EINVAL. With noreplace,
+ * an existing target is -EEXIST. */
+int ext2_rename(struct ext2 *fs, struct ext2_fileid from_dir, const char *from, size_t from_len,
+                struct ext2_fileid to_dir, const char *to, size_t to_len, bool noreplace);
+int ext2_setattr(struct ext2 *fs, struct ext2_fileid f, const struct ext2_setattr *sa);
+/* Reads the entry at cookie (0 = first); returns 1 and fills *de, 0 at the
+ * end. Cookies stay valid across modifications of other entries. */
+int ext2_readdir(struct ext2 *fs, struct ext2_fileid dir, uint64_t cookie,
+                 struct ext2_dirent *de);
+int ext2_statfs(struct ext2 *fs, struct ext2_statfs *out);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * A file's attributes and contents: getattr, setattr (including truncate),
+ * read, write and readlink. Holes read as zeros and writes allocate only
+ * the blocks they touch, so sparse files stay sparse. Reads do not update
+ * the access time (as with Linux's noatime): a read never writes.
+ */
+#include "ext2_impl.h"
+
+#include "mica/errno.h"
+#include "mica/string.h"
+
+/* A device number from i_block: the old 16-bit form (major << 8 | minor)
+ * in i_block[0], or Linux's 32-bit one in i_block[1] (minor's low byte |
+ * major << 8 | minor's high bits << 12, the low half of the C library's
+ * makedev, which the old form is a case of). */
+static uint32_t rdev_of(const struct ext2_node *n)
+{
+    uint32_t t = ext2_type(n);
+    if (t != EXT2_S_IFCHR && t != EXT2_S_IFBLK)
+        return 0;
+    uint32_t old = n->i.i_block[0];
+    return old ? old & 0xffff : n->i.i_block[1];
+}
+
+int ext2_getattr(struct ext2 *fs, struct ext2_fileid f, struct ext2_stat *st)
+{
+    struct ext2_node n;
+    int err = ext2_open(fs, f, &n);
+    if (err)
+        return err;
+    *st = (struct ext2_stat){
+        .ino = n.ino,
+        .gen = n.i.i_generation,
+        .mode = n.i.i_mode,
+        .nlink = n.i.i_links_count,
+        .uid = (uint32_t)n.i.i_uid_high << 16 | n.i.i_uid,
+        .gid = (uint32_t)n.i.i_gid_high << 16 | n.i.i_gid,
+        .size = ext2_isize(&n),
+        .blocks = n.i.i_blocks,
+        .rdev = rdev_of(&n),
+    };
+    ext2_get_time(fs, &n, EXT2_TOUCH_A, &st->atime, &st->atime_ns);
+    ext2_get_time(fs, &n, EXT2_TOUCH_M, &st->mtime, &st->mtime_ns);
+    ext2_get_time(fs, &n, EXT2_TOUCH_C, &st->ctime, &st->ctime_ns);
+    return 0;
+}
+
+/* Checks a setattr request against the file it names. */
+static int setattr_check(const struct ext2 *fs, const struct ext2_node *n,
+                         const struct ext2_setattr *sa)
+{
+    if (sa->mask & EXT2_SET_SIZE) {
+        if (ext2_type(n) == EXT2_S_IFDIR)
+            return -EISDIR;
+        if (ext2_type(n) != EXT2_S_IFREG)
+            return -EINVAL;
+        if (sa->size > fs->max_blocks * fs->bs)
+            return -EFBIG;
+    }
+    if ((sa->mask & EXT2_SET_ATIME && sa->atime_ns >= 1000000000u) ||
+        (sa->mask & EXT2_SET_MTIME && sa->mtime_ns >= 1000000000u))
+        return -EINVAL;
+    return 0;
+}
+
+int ext2_setattr(struct ext2 *fs, struct ext2_fileid f, const struct ext2_setattr *sa)
+{
+    struct ext2_node n;
+    int err = ext2_open(fs, f, &n);
+    if (err || (err = setattr_check(fs, &n, sa)))
+        return err;
+    uint32_t uid = (uint32_t)n.i.i_uid_high << 16 | n.i.i_uid;
+    uint32_t gid = (uint32_t)n.i.i_gid_high << 16 | n.i.i_gid;
+    if (sa->mask & EXT2_SET_MODE)
+        n.i.i_mode = (uint16_t)((n.i.i_mode & EXT2_S_IFMT) | (sa->mode & EXT2_S_PERM));
+    ext2_set_owner(&n, sa->mask & EXT2_SET_UID ? sa->uid : uid,
+                   sa->mask & EXT2_SET_GID ? sa->gid : gid);
+    if (sa->mask & EXT2_SET_SIZE) {
+        err = ext2_truncate(fs, &n, sa->size);
+        ext2_touch(fs, &n, EXT2_TOUCH_M);
+    }
+    if (sa->mask & EXT2_SET_ATIME)
+        ext2_set_time(fs, &n, EXT2_TOUCH_A, sa->atime, sa->atime_ns);
+    if (sa->mask & EXT2_SET_MTIME)
+        ext2_set_time(fs, &n, EXT2_TOUCH_M, sa->mtime, sa->mtime_ns);
+    ext2_touch(fs, &n, EXT2_TOUCH_C);
+    int werr = ext2_iwrite(fs, &n);
+    return ext2_done(fs, err ? err : werr);
+}
+
+/* Opens f for read or write: a regular file. */
+static int open_file(struct ext2 *fs, struct ext2_fileid f, struct ext2_node *n)
+{
+    int err = ext2_open(fs, f, n);
+    if (err)
+        return err;
+    if (ext2_type(n) == EXT2_S_IFDIR)
+        return -EISDIR;
+    return ext2_type(n) == EXT2_S_IFREG ? 0 : -EINVAL;
+}
+
+int64_t ext2_read(struct ext2 *fs, struct ext2_fileid f, uint64_t off, void *buf, size_t len)
+{
+    struct ext2_node n;
+    uint8_t *dst = buf;
+    int err = open_file(fs, f, &n);
+    if (err)
+        return err;
+    uint64_t size = ext2_isize(&n);
+    if (off >= size)
+        return 0;
+    if (len > size - off)
+        len = (size_t)(size - off);
+    size_t done = 0;
+    while (done < len) {
+        uint64_t pos = off + done;
+        uint32_t boff = (uint32_t)(pos % fs->bs), pblk;
+        size_t chunk = fs->bs - boff < len - done ? fs->bs - boff : len - done;
+        bool fresh;
+        err = ext2_bmap(fs, &n, pos / fs->bs, false, &pblk, &fresh);
+        if (!err && !pblk)
+            memset(dst + done, 0, chunk);
+        else if (!err && chunk == fs->bs)
+            err = ext2_bread(fs, pblk, dst + done);
+        else if (!err && !(err = ext2_bread(fs, pblk, fs->data)))
+            memcpy(dst + done, fs->data + boff, chunk);
+        if (err)
+            break;
+        done += chunk;
+    }
+    return done ? (int64_t)done : err;
+}
+
+/* Writes one block's worth (at most) of src at pos. */
+static int write_chunk(struct ext2 *fs, struct ext2_node *n, uint64_t pos, const uint8_t *src,
+                       size_t chunk)
+{
+    uint32_t boff = (uint32_t)(pos % fs->bs), pblk;
+    bool fresh;
+    int err = ext2_bmap(fs, n, pos / fs->bs, true, &pblk, &fresh);
+    if (err)
+        return err;
+    if (chunk == fs->bs)
+        return ext2_bwrite(fs, pblk, src);
+    if (fresh)
+        memset(fs->data, 0, fs->bs);
+    else if ((err = ext2_bread(fs, pblk, fs->data)))
+        return err;
+    memcpy(fs->data + boff, src, chunk);
+    return ext2_bwrite(fs, pblk, fs->data);
+}
+
+int64_t ext2_write(struct ext2 *fs, struct ext2_fileid f, uint64_t off, const void *buf,
+                   size_t len)
+{
+    struct ext2_node n;
+    const uint8_t *src = buf;
+    int err = open_file(fs, f, &n);
+    if (err || len == 0)
+        return err;
+    uint64_t max = fs->max_blocks * fs->bs;
+    if (off >= max)
+        return -EFBIG;
+    if (len > max - off)
+        len = (size_t)(max - off);
+    size_t done = 0;
+    while (done < len && !err) {
+        uint64_t pos = off + done;
+        size_t room = fs->bs - (uint32_t)(pos % fs->bs);
+        size_t chunk = room < len - done ? room : len - done;
+        if (!(err = write_chunk(fs, &n, pos, src + done, chunk)))
+            done += chunk;
+    }
+    if (off + done > ext2_isize(&n))
+        ext2_set_isize(fs, &n, off + done);
+    if (done)
+        ext2_touch(fs, &n, EXT2_TOUCH_M | EXT2_TOUCH_C);
+    int werr = ext2_done(fs, ext2_iwrite(fs, &n));
+    if (werr)
+        return werr;
+    return done ? (int64_t)done : err;
+}
+
+int64_t ext2_readlink(struct ext2 *fs, struct ext2_fileid f, char *buf, size_t len)
+{
+    struct ext2_node n;
+    int err = ext2_open(fs, f, &n);
+    if (err)
+        return err;
+    if (ext2_type(&n) != EXT2_S_IFLNK)
+        return -EINVAL;
+    uint32_t size = n.i.i_size;
+    const uint8_t *target = (const uint8_t *)n.i.i_block;
+    if (!ext2_maps_blocks(fs, &n)) {
+        if (size >= EXT2_FAST_SYMLINK_MAX)
+            return -EUCLEAN;
+    } else {
+        uint32_t pblk;
+        bool fresh;
+        if (size >= fs->bs || n.i.i_size_high)
+            return -EUCLEAN;
+        err = ext2_bmap(fs, &n, 0, false, &pblk, &fresh);
+        if (!err && !pblk)
+            err = -EUCLEAN;
+        if (err || (err = ext2_bread(fs, pblk, fs->data)))
+            return err;
+        target = fs->data;
+    }
+    size_t count = len < size ? len : size;
+    memcpy(buf, target, count);
+    return (int64_t)count;
+}

@@ -1,0 +1,33 @@
+/* The fs server's dispatch table: request label -> handler. */
+#include "fs.h"
+
+static const server_handler handlers[FS_OPS] = {
+    [FS_ROOT] = do_root,
+    [FS_LOOKUP] = do_lookup,
+    [FS_GETATTR] = do_getattr,
+    [FS_SETATTR] = do_setattr,
+    [FS_READ] = do_read,
+    [FS_WRITE] = do_write,
+    [FS_CREATE] = do_create,
+    [FS_MKDIR] = do_mkdir,
+    [FS_SYMLINK] = do_symlink,
+    [FS_READLINK] = do_readlink,
+    [FS_LINK] = do_link,
+    [FS_UNLINK] = do_unlink,
+    [FS_RMDIR] = do_rmdir,
+    [FS_RENAME] = do_rename,
+    [FS_READDIR] = do_readdir,
+    [FS_STATFS] = do_statfs,
+    [FS_SYNC] = do_sync,
+};
+
+/* Every acknowledged change is on the disk before the reply goes. */
+static void after(struct request *r)
+{
+    (void)r;
+    cache_flush();
+}
+
+const struct server_table fs_table = {
+    .handlers = handlers, .nhandlers = FS_OPS, .after = after,
+};
