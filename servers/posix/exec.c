@@ -182,6 +182,8 @@ struct lthread *exec_new(int ppid, const char *path, const char *const *argv,
     if (!*err)
         *err = mm_add_vma(p, STACK_TOP - STACK_SIZE, STACK_TOP, MICA_R_READ | MICA_R_WRITE,
                           VMA_STACK);
+    if (!*err)
+        *err = signal_map_trampoline(p);
     if (!*err && mm_copy_out(p, sp, stack_image + sizeof stack_image - (STACK_TOP - sp),
                              STACK_TOP - sp) < 0)
         *err = -EFAULT;

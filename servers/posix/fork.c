@@ -62,6 +62,13 @@ long sys_clone(struct lthread *t, const struct sysargs *s)
     struct lthread *c = proc_new(t->proc->pid);
     if (!c)
         return -EAGAIN;
+    struct lproc *cp = c->proc, *pp = t->proc;
+    memcpy(cp->actions, pp->actions, sizeof cp->actions);
+    cp->pgid = pp->pgid;
+    cp->sid = pp->sid;
+    c->sigmask = t->sigmask;
+    c->altstack_sp = t->altstack_sp;
+    c->altstack_size = t->altstack_size;
     long err = share_memory(t->proc, c->proc);
     if (!err)
         err = copy_registers(t, c, stack);

@@ -11,10 +11,6 @@
 #include "mica/string.h"
 #include "mica/sys.h"
 
-#define SIGILL  4
-#define SIGTRAP 5
-#define SIGBUS  7
-#define SIGSEGV 11
 #define WAIT_SIGNALED(sig) ((sig) & 0x7f)
 #define MAX_INIT_ARGS 32
 
@@ -56,11 +52,36 @@ static void start_init(void)
     }
 }
 
-static void kill_by_signal(struct lthread *t, int sig, uint64_t pc, uint64_t addr)
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+
+/* A fault the pager cannot resolve becomes a synchronous signal: its
+ * handler runs if there is one and it is not blocked, else the process
+ * ends with it. */
+static bool fault_signal(struct lthread *t, int sig, int code, uint64_t pc, uint64_t addr,
+                         struct mica_msg *answer)
 {
-    debug_printf("posix: pid %d killed by signal %d (pc %lx addr %lx)\n", t->proc->pid, sig,
+    struct lproc *p = t->proc;
+    static struct mica_regs r;
+    uint64_t handler = p->actions[sig].handler;
+    if (handler > 1 && !(t->sigmask & SIGBIT(sig)) &&
+        mica_thread_read_regs(t->kthread, &r, MICA_REGS_FP) == 0) {
+        t->pending |= SIGBIT(sig);
+        p->sig_code[sig] = code;
+        p->sig_addr[sig] = addr;
+        int d = signal_deliver(t, &r, false);
+        p->sig_addr[sig] = 0;
+        if (d < 0)
+            return false;
+        if (d > 0 && mica_thread_write_regs(t->kthread, &r, MICA_REGS_FP) == 0) {
+            *answer = (struct mica_msg){ .info = MICA_INFO(MICA_RESUME_AS_IS, 0, 0, 0) };
+            return true;
+        }
+    }
+    debug_printf("posix: pid %d killed by signal %d (pc %lx addr %lx)\n", p->pid, sig,
                  (unsigned long)pc, (unsigned long)addr);
-    proc_exit(t->proc, WAIT_SIGNALED(sig));
+    proc_exit(p, WAIT_SIGNALED(sig));
+    return false;
 }
 
 /* Handles one fault message; returns true and sets *answer when the thread
@@ -70,12 +91,24 @@ static bool handle(struct lthread *t, uint64_t label, const uint64_t *w, const u
 {
     if (label == MICA_FAULT_SYSCALL) {
         struct sysargs s = { w[0], { w[1], w[2], w[3], mr[4], mr[5], mr[6] }, mr[7] };
+        t->sys_a0 = s.a[0];
         long r = syscall_dispatch(t, &s);
         if (r == POSIX_DEFERRED)
             return false;
-        *answer = (struct mica_msg){ .info = MICA_INFO(MICA_RESUME, 1, 0, 0),
-                                     .w = { (uint64_t)r } };
-        return true;
+        if (r == POSIX_RESUME_AS_IS) {
+            /* rt_sigreturn: registers restored; deliver what is now unmasked. */
+            static struct mica_regs regs;
+            *answer = (struct mica_msg){ .info = MICA_INFO(MICA_RESUME_AS_IS, 0, 0, 0) };
+            if (signal_ready(t) && mica_thread_read_regs(t->kthread, &regs, MICA_REGS_FP) == 0) {
+                int d = signal_deliver(t, &regs, false);
+                if (d < 0)
+                    return false;
+                if (d > 0)
+                    mica_thread_write_regs(t->kthread, &regs, MICA_REGS_FP);
+            }
+            return true;
+        }
+        return syscall_answer(t, r, answer);
     }
     if (label == MICA_FAULT_PAGE && mm_fault(t->proc, w[1], (unsigned)w[2])) {
         *answer = (struct mica_msg){ .info = MICA_INFO(MICA_RESUME, 0, 0, 0) };
@@ -83,19 +116,29 @@ static bool handle(struct lthread *t, uint64_t label, const uint64_t *w, const u
     }
     int sig = label == MICA_FAULT_ILLEGAL ? SIGILL : label == MICA_FAULT_BREAKPOINT ? SIGTRAP
               : label == MICA_FAULT_MISALIGNED ? SIGBUS : SIGSEGV;
-    kill_by_signal(t, sig, w[0], w[1]);
-    return false;
+    int code = label == MICA_FAULT_PAGE && find_vma_any(t->proc, w[1]) ? SEGV_ACCERR : SEGV_MAPERR;
+    return fault_signal(t, sig, code, w[0], w[1], answer);
 }
 
 int main(void *arg)
 {
     (void)arg;
+    if (signal_init() || time_init()) {
+        debug_printf("posix: out of memory\n");
+        return 1;
+    }
     service_announce(SERVICE_POSIX);
     start_init();
     uint64_t *mr = mica_ipcbuf()->mr;
     struct mica_msg m = { 0 };
     long err = mica_recv(posix_ep, &m);
     for (;;) {
+        if (!err && MICA_INFO_LABEL(m.info) == MICA_LABEL_NOTIFY) {
+            time_expire();
+            m = (struct mica_msg){ 0 };
+            err = mica_recv(posix_ep, &m);
+            continue;
+        }
         struct lthread *t = err ? NULL : thread_by_tid((int)m.badge);
         struct mica_msg answer;
         if (t && handle(t, MICA_INFO_LABEL(m.info), m.w, mr, &answer)) {

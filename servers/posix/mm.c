@@ -42,6 +42,11 @@ static struct vma *find_vma(struct lproc *p, uint64_t addr)
     return NULL;
 }
 
+bool find_vma_any(struct lproc *p, uint64_t addr)
+{
+    return find_vma(p, addr) != NULL;
+}
+
 static bool overlaps_any(struct lproc *p, uint64_t start, uint64_t end)
 {
     for (int i = 0; i < p->nvmas; i++)

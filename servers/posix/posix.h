@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "mica/service.h"
+#include "mica/syscall.h"
+#include "mica/sys.h"
 
 #define MAX_PROCS    256
 #define MAX_THREADS  512
@@ -24,6 +26,39 @@
 
 /* Answer of a handler that keeps the caller waiting (its reply is saved). */
 #define POSIX_DEFERRED ((long)INT64_MIN)
+/* Answer of a handler that has set the caller's registers itself. */
+#define POSIX_RESUME_AS_IS ((long)INT64_MIN + 1)
+
+#define NSIG     65
+#define SIGBIT(s) (1ull << ((s) - 1))
+#define SIGILL   4
+#define SIGTRAP  5
+#define SIGBUS   7
+#define SIGSEGV  11
+#define SIGCHLD  17
+#define SIGCONT  18
+#define SIGURG   23
+#define SIGWINCH 28
+
+/* The address of the signal-return trampoline in every process. */
+#define SIGRETURN_VA 0x3ff8000000ul
+
+/* struct k_sigaction as the riscv64 kernel takes it. */
+struct sigaction_k {
+    uint64_t handler;
+    uint64_t flags;
+    uint64_t restorer;
+    uint64_t mask;
+};
+
+/* What a waiting thread waits for (so a signal can end the wait). */
+enum wait_kind {
+    WAIT_NONE,
+    WAIT_CHILD,          /* wait4 */
+    WAIT_SLEEP,          /* nanosleep, clock_nanosleep */
+    WAIT_SIGNAL,         /* rt_sigsuspend */
+    WAIT_FUTEX,
+};
 
 struct lproc;
 
@@ -34,6 +69,19 @@ struct lthread {
     long kthread;                  /* slot of its kernel thread */
     long reply;                    /* saved reply while it waits, or 0 */
     uint64_t clear_child_tid;      /* set_tid_address */
+    enum wait_kind wait;           /* what its deferred call waits for */
+    bool interruptible;            /* a signal ends the wait with EINTR */
+    uint64_t deadline_ns;          /* WAIT_SLEEP: monotonic ns */
+    uint64_t wait_addr;            /* WAIT_FUTEX: the futex; WAIT_SLEEP: rem;
+                                    * WAIT_CHILD: where the status goes */
+    int wait_pid;                  /* WAIT_CHILD: wait4's pid argument */
+    uint64_t sys_a0;               /* the pending call's a0, to restart it */
+    bool restartable;              /* SA_RESTART may restart the pending call */
+    bool restore_mask;             /* after rt_sigsuspend: saved_mask is the real one */
+    uint64_t sigmask;
+    uint64_t saved_mask;           /* rt_sigsuspend restores it */
+    uint64_t pending;              /* signals sent to this thread */
+    uint64_t altstack_sp, altstack_size;
 };
 
 /* A mapped range of a process's address space. */
@@ -57,8 +105,13 @@ struct lproc {
     uint64_t mmap_base;            /* next hint for mmap without an address */
     bool zombie;
     int exit_status;               /* wait status, as wait4 reports it */
-    long wait_reply;               /* a parent's wait4 waiting on us */
     int nthreads;
+    int pgid, sid;
+    struct sigaction_k actions[NSIG];
+    uint64_t pending;              /* signals sent to the process */
+    int sig_code[NSIG];            /* si_code and sender of each pending signal */
+    int sig_pid[NSIG];
+    uint64_t sig_addr[NSIG];       /* si_addr of a fault's signal */
 };
 
 /* System-call arguments as the fault message brings them. */
@@ -89,8 +142,12 @@ void proc_discard(struct lproc *p);
 long proc_take_over(struct lthread *nt, struct lthread *old);
 /* main.c: init (pid 1) has ended with this wait status. */
 void posix_init_exited(int wait_status);
-/* Answers t's pending call with a0 = value and resumes it. */
+/* Answers t's pending (saved) call with a0 = value, delivering pending
+ * signals first. */
 void reply_to(struct lthread *t, long value);
+/* The answer to t's call with result value (delivering pending signals):
+ * false if there is none to give (the process has ended). */
+bool syscall_answer(struct lthread *t, long value, struct mica_msg *m);
 long sys_exit(struct lthread *t, const struct sysargs *s);
 long sys_exit_group(struct lthread *t, const struct sysargs *s);
 long sys_getpid(struct lthread *t, const struct sysargs *s);
@@ -101,6 +158,7 @@ long sys_wait4(struct lthread *t, const struct sysargs *s);
 
 /* mm.c */
 int mm_add_vma(struct lproc *p, uint64_t start, uint64_t end, unsigned prot, unsigned flags);
+bool find_vma_any(struct lproc *p, uint64_t addr);
 /* Handles a page fault; false if the access is not allowed (SIGSEGV). */
 bool mm_fault(struct lproc *p, uint64_t addr, unsigned access);
 /* Copies to or from a process's memory, faulting pages in as needed. */
@@ -115,6 +173,30 @@ long sys_mprotect(struct lthread *t, const struct sysargs *s);
 /* fork.c */
 long sys_clone(struct lthread *t, const struct sysargs *s);
 long sys_execve(struct lthread *t, const struct sysargs *s);
+
+/* signal.c */
+int signal_init(void);
+int signal_map_trampoline(struct lproc *p);
+void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from_pid);
+bool signal_ready(const struct lthread *t);
+/* restart_a0: the call's first argument if SA_RESTART may restart it. */
+int signal_deliver(struct lthread *t, struct mica_regs *r, bool restartable);
+long sys_rt_sigaction(struct lthread *t, const struct sysargs *s);
+long sys_rt_sigprocmask(struct lthread *t, const struct sysargs *s);
+long sys_rt_sigreturn(struct lthread *t, const struct sysargs *s);
+long sys_rt_sigpending(struct lthread *t, const struct sysargs *s);
+long sys_kill(struct lthread *t, const struct sysargs *s);
+long sys_tkill(struct lthread *t, const struct sysargs *s);
+long sys_sigaltstack(struct lthread *t, const struct sysargs *s);
+
+/* time.c */
+int time_init(void);
+void time_expire(void);
+long sys_nanosleep(struct lthread *t, const struct sysargs *s);
+long sys_clock_nanosleep(struct lthread *t, const struct sysargs *s);
+long sys_rt_sigsuspend(struct lthread *t, const struct sysargs *s);
+/* Takes t off whatever it waits on (a signal came). */
+void interrupt_wait(struct lthread *t);
 
 /* exec.c */
 /* Starts the program path (argv, envp: NULL-terminated) in a new process

@@ -14,6 +14,9 @@ struct lthread threads[MAX_THREADS];
 static int next_id = 1;
 
 #define WAIT_EXITED(status) (((status) & 0xff) << 8)
+#define WIFSIGNALED(status) (((status) & 0x7f) != 0)
+#define CLD_EXITED 1
+#define CLD_KILLED 2
 
 /* The entry with this id; id 0 finds a free entry. */
 static struct lthread *find_thread(int tid)
@@ -77,19 +80,49 @@ struct lthread *proc_new(int ppid)
         slot_free(kthread);
         return NULL;
     }
-    *p = (struct lproc){ .pid = id, .ppid = ppid, .kproc = kproc, .nthreads = 1 };
+    *p = (struct lproc){ .pid = id, .ppid = ppid, .kproc = kproc, .nthreads = 1,
+                         .pgid = id, .sid = id };
     *t = (struct lthread){ .tid = id, .proc = p, .kthread = kthread };
     return t;
+}
+
+bool syscall_answer(struct lthread *t, long value, struct mica_msg *m)
+{
+    bool restartable = t->restartable;
+    t->wait = WAIT_NONE;
+    t->interruptible = t->restartable = false;
+    if (signal_ready(t)) {
+        static struct mica_regs r;
+        if (mica_thread_read_regs(t->kthread, &r, MICA_REGS_FP) == 0) {
+            r.pc += 4;                       /* past the ecall */
+            r.x[10 - 1] = (uint64_t)value;   /* a0 */
+            int d = signal_deliver(t, &r, restartable);
+            if (d < 0)
+                return false;                /* the process has ended */
+            if (d > 0 && mica_thread_write_regs(t->kthread, &r, MICA_REGS_FP) == 0) {
+                *m = (struct mica_msg){ .info = MICA_INFO(MICA_RESUME_AS_IS, 0, 0, 0) };
+                return true;
+            }
+        }
+    }
+    if (t->restore_mask) {           /* rt_sigsuspend, and no handler ran */
+        t->sigmask = t->saved_mask;
+        t->restore_mask = false;
+    }
+    *m = (struct mica_msg){ .info = MICA_INFO(MICA_RESUME, 1, 0, 0), .w = { (uint64_t)value } };
+    return true;
 }
 
 void reply_to(struct lthread *t, long value)
 {
     if (!t->reply)
         return;
-    struct mica_msg m = { .info = MICA_INFO(MICA_RESUME, 1, 0, 0), .w = { (uint64_t)value } };
-    mica_send(t->reply, &m);
-    slot_free(t->reply);
+    struct mica_msg m;
+    long slot = t->reply;
     t->reply = 0;
+    if (syscall_answer(t, value, &m))
+        mica_send(slot, &m);
+    slot_free(slot);
 }
 
 static void free_thread(struct lthread *t)
@@ -134,6 +167,18 @@ long proc_take_over(struct lthread *nt, struct lthread *old)
     if (err)
         return err;
     int pid = op->pid, ppid = op->ppid, tid = old->tid;
+    /* Caught signals go back to their default; ignored ones stay ignored;
+     * the mask and the pending signals stay. */
+    for (int sig = 1; sig < NSIG; sig++) {
+        np->actions[sig] = op->actions[sig];
+        if (np->actions[sig].handler > 1)
+            np->actions[sig] = (struct sigaction_k){ 0 };
+    }
+    np->pending = op->pending;
+    np->pgid = op->pgid;
+    np->sid = op->sid;
+    nt->sigmask = old->sigmask;
+    nt->pending = old->pending;
     release(op);
     op->pid = 0;
     np->pid = pid;
@@ -158,7 +203,9 @@ void proc_exit(struct lproc *p, int wait_status)
         p->pid = 0;                      /* nobody will wait: gone */
         return;
     }
+    int pid = p->pid;
     reap_for_waiter(parent, p);
+    signal_send(parent, NULL, SIGCHLD, WIFSIGNALED(wait_status) ? CLD_KILLED : CLD_EXITED, pid);
 }
 
 long sys_exit(struct lthread *t, const struct sysargs *s)
@@ -200,36 +247,27 @@ long sys_set_tid_address(struct lthread *t, const struct sysargs *s)
 
 /* ---- wait4 ---- */
 
-struct waiter {
-    struct lthread *t;
-    int pid;                      /* as wait4's pid argument */
-    uint64_t status_addr;
-};
-
-static struct waiter waiters[MAX_PROCS];
-
-static bool matches(const struct waiter *w, const struct lproc *child)
+static bool matches(const struct lthread *w, const struct lproc *child)
 {
-    return w->pid == -1 || w->pid == child->pid;
+    return w->wait_pid == -1 || w->wait_pid == child->pid;
 }
 
-/* Hands child's status to w's caller and frees the child's slot. */
-static void deliver(struct waiter *w, struct lproc *child)
+/* Hands child's status to w's waiting wait4 and frees the child's entry. */
+static void deliver(struct lthread *w, struct lproc *child)
 {
     int32_t status = child->exit_status;
-    if (w->status_addr)
-        mm_copy_out(w->t->proc, w->status_addr, &status, sizeof status);
+    if (w->wait_addr)
+        mm_copy_out(w->proc, w->wait_addr, &status, sizeof status);
     long pid = child->pid;
     child->pid = 0;
-    reply_to(w->t, pid);
-    w->t = NULL;
+    reply_to(w, pid);
 }
 
 static bool reap_for_waiter(struct lproc *parent, struct lproc *child)
 {
-    for (int i = 0; i < MAX_PROCS; i++) {
-        struct waiter *w = &waiters[i];
-        if (w->t && w->t->proc == parent && matches(w, child)) {
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct lthread *w = &threads[i];
+        if (w->tid && w->proc == parent && w->wait == WAIT_CHILD && matches(w, child)) {
             deliver(w, child);
             return true;
         }
@@ -264,11 +302,9 @@ long sys_wait4(struct lthread *t, const struct sysargs *s)
         return -ECHILD;
     if (options & WNOHANG)
         return 0;
-    for (int i = 0; i < MAX_PROCS; i++) {
-        if (!waiters[i].t) {
-            waiters[i] = (struct waiter){ t, pid, status_addr };
-            return POSIX_DEFERRED;
-        }
-    }
-    return -EAGAIN;
+    t->wait = WAIT_CHILD;
+    t->wait_pid = pid;
+    t->wait_addr = status_addr;
+    t->interruptible = t->restartable = true;
+    return POSIX_DEFERRED;
 }

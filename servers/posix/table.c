@@ -17,6 +17,17 @@ static const char *const names[] = {
 
 static const syscall_fn handlers[NSYSCALLS] = {
     [29] = sys_ioctl,
+    [101] = sys_nanosleep,
+    [115] = sys_clock_nanosleep,
+    [129] = sys_kill,
+    [130] = sys_tkill,
+    [131] = sys_tkill,              /* tgkill */
+    [132] = sys_sigaltstack,
+    [133] = sys_rt_sigsuspend,
+    [134] = sys_rt_sigaction,
+    [135] = sys_rt_sigprocmask,
+    [136] = sys_rt_sigpending,
+    [139] = sys_rt_sigreturn,
     [63] = sys_read,
     [64] = sys_write,
     [66] = sys_writev,

@@ -40,6 +40,14 @@ static bool wait_ready(struct server *s)
     return s->ready;
 }
 
+static bool uses_ready(const struct server_rights *r)
+{
+    for (unsigned id = 1; id < SERVICES; id++)
+        if ((r->uses & USES(id)) && !servers[id].ready)
+            return false;
+    return true;
+}
+
 static void start_servers(void)
 {
     for (unsigned i = 0; i < server_count; i++) {
@@ -49,6 +57,11 @@ static void start_servers(void)
         const char *args = s->rights->id == SERVICE_POSIX ? bootinfo->init : 0;
         if (s->rights->id == SERVICE_POSIX && bootinfo->init[0] != '/')
             continue;
+        if (!uses_ready(s->rights)) {
+            debug_printf("root: not starting %s: a service it needs is not running\n",
+                         s->rights->name);
+            continue;
+        }
         int err = server_start(s, args);
         if (err) {
             debug_printf("root: cannot start %s: %d\n", s->rights->name, err);

@@ -29,3 +29,10 @@ def test_fork_copy_on_write_exec_wait(boot):
     m.expect(r"forkexec: ok")
     m.expect(r"init exited with status 0")
     assert m.wait_exit() == 0
+
+
+def test_signals_handlers_masks_sigchld_sleep_and_segv(boot):
+    m = boot(append="init=/bin/signals")
+    m.expect(r"signals: ok")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0

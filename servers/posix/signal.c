@@ -1,0 +1,336 @@
+/*
+ * Signals: actions, masks, pending sets, kill/tkill, delivery on the user
+ * stack with the Linux riscv64 signal frame (siginfo + ucontext with the
+ * FP state), and rt_sigreturn. A handler returns through a trampoline page
+ * posix maps into every process (Linux's vDSO does this there).
+ */
+#include "posix.h"
+
+#include "mica/runtime.h"
+#include "mica/spawn.h"
+#include "mica/string.h"
+#include "mica/sys.h"
+
+#define SIG_DFL 0
+#define SIG_IGN 1
+#define SA_SIGINFO   4
+#define SA_ONSTACK   0x08000000
+#define SA_RESTART   0x10000000
+#define SA_NODEFER   0x40000000
+#define SA_RESETHAND 0x80000000
+#define SIG_BLOCK   0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+#define SIGKILL 9
+#define SIGSTOP 19
+#define SI_USER 0
+#define SI_TKILL (-6)
+#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+#define WAIT_SIGNALED(sig) ((sig) & 0x7f)
+
+/* The frame, laid out as Linux riscv64 does (arch/riscv/kernel/signal.c). */
+struct frame_ucontext {
+    uint64_t uc_flags;
+    uint64_t uc_link;
+    uint64_t ss_sp;
+    int32_t ss_flags;
+    int32_t pad;
+    uint64_t ss_size;
+    uint64_t uc_sigmask;
+    uint8_t unused[120];
+    uint64_t pad2;               /* uc_mcontext is 16-byte aligned */
+    struct mica_regs mcontext;   /* sc_regs: pc, x1..x31; then f[32], fcsr */
+    uint8_t fp_rest[528 - 264];  /* the union's size is the Q extension's */
+};
+
+struct rt_sigframe {
+    struct siginfo_k {
+        int32_t si_signo, si_errno, si_code, pad;
+        uint64_t fields[14];     /* si_pid/si_uid or si_addr, ... */
+    } info;
+    struct frame_ucontext uc;
+};
+
+_Static_assert(sizeof(struct siginfo_k) == 128, "siginfo is 128 bytes");
+_Static_assert(__builtin_offsetof(struct frame_ucontext, mcontext) == 176, "uc_mcontext at 176");
+_Static_assert(sizeof(struct rt_sigframe) == 128 + 960, "Linux's rt_sigframe size");
+
+uint64_t trampoline_va = SIGRETURN_VA;
+static long trampoline_frame;
+
+/* li a7, 139 (rt_sigreturn); ecall */
+static const uint32_t trampoline_code[] = { 0x08b00893, 0x00000073 };
+
+int signal_init(void)
+{
+    trampoline_frame = slot_alloc();
+    long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_FRAME, trampoline_frame, 1);
+    if (!err)
+        err = mica_map(MICA_SLOT_SELF, trampoline_frame, SIGRETURN_VA, MICA_R_READ | MICA_R_WRITE, 0);
+    if (err)
+        return (int)err;
+    memcpy((void *)SIGRETURN_VA, trampoline_code, sizeof trampoline_code);
+    return (int)mica_unmap(MICA_SLOT_SELF, SIGRETURN_VA);
+}
+
+int signal_map_trampoline(struct lproc *p)
+{
+    return (int)mica_map(p->kproc, trampoline_frame, SIGRETURN_VA, MICA_R_READ | MICA_R_EXEC, 0);
+}
+
+static bool default_ignores(int sig)
+{
+    return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
+}
+
+/* Queues sig for a thread (tkill) or its whole process. */
+void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from_pid)
+{
+    struct sigaction_k *a = &p->actions[sig];
+    if (sig != SIGKILL && (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(sig))))
+        return;
+    if (t)
+        t->pending |= SIGBIT(sig);
+    else
+        p->pending |= SIGBIT(sig);
+    p->sig_code[sig] = code;
+    p->sig_pid[sig] = from_pid;
+    /* A thread waiting in an interruptible call gets it now. */
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct lthread *w = &threads[i];
+        if (w->tid && w->proc == p && (!t || w == t) && w->reply &&
+            (SIGBIT(sig) & ~w->sigmask) && w->interruptible) {
+            interrupt_wait(w);
+            if (w->wait == WAIT_SIGNAL)
+                w->restore_mask = true;
+            reply_to(w, -EINTR);
+            if (!p->pid)
+                return;          /* the signal ended the process */
+            break;
+        }
+    }
+}
+
+/* The lowest deliverable signal of t, taken off its pending set; 0 if none. */
+static int take_pending(struct lthread *t)
+{
+    uint64_t ready = (t->pending | t->proc->pending) & ~(t->sigmask & ~UNBLOCKABLE);
+    if (!ready)
+        return 0;
+    int sig = 1;
+    while (!(ready & 1)) {        /* the lowest first, as Linux does */
+        ready >>= 1;
+        sig++;
+    }
+    t->pending &= ~SIGBIT(sig);
+    t->proc->pending &= ~SIGBIT(sig);
+    return sig;
+}
+
+static long push_frame(struct lthread *t, int sig, struct mica_regs *r)
+{
+    struct lproc *p = t->proc;
+    struct sigaction_k *a = &p->actions[sig];
+    static struct rt_sigframe f;
+    memset(&f, 0, sizeof f);
+    f.info.si_signo = sig;
+    f.info.si_code = p->sig_code[sig];
+    f.info.fields[0] = (uint64_t)p->sig_pid[sig];     /* si_pid, si_uid = 0 */
+    if (p->sig_addr[sig])
+        f.info.fields[0] = p->sig_addr[sig];          /* si_addr for faults */
+    f.uc.uc_sigmask = t->restore_mask ? t->saved_mask : t->sigmask;
+    t->restore_mask = false;
+    f.uc.ss_sp = t->altstack_sp;
+    f.uc.ss_size = t->altstack_size;
+    f.uc.mcontext = *r;
+    uint64_t sp = r->x[2 - 1];
+    bool on_alt = (a->flags & SA_ONSTACK) && t->altstack_size &&
+                  !(sp > t->altstack_sp && sp <= t->altstack_sp + t->altstack_size);
+    if (on_alt)
+        sp = t->altstack_sp + t->altstack_size;
+    sp = (sp - sizeof f) & ~15ul;
+    if (mm_copy_out(p, sp, &f, sizeof f) < 0)
+        return -EFAULT;
+    r->pc = a->handler;
+    r->x[1 - 1] = trampoline_va;                              /* ra */
+    r->x[2 - 1] = sp;                                         /* sp */
+    r->x[10 - 1] = (uint64_t)sig;                             /* a0 */
+    r->x[11 - 1] = sp;                                        /* a1 = &info */
+    r->x[12 - 1] = sp + sizeof f.info;                        /* a2 = &uc */
+    t->sigmask |= a->mask & ~UNBLOCKABLE;
+    if (!(a->flags & SA_NODEFER))
+        t->sigmask |= SIGBIT(sig);
+    if (a->flags & SA_RESETHAND)
+        a->handler = SIG_DFL;
+    return 0;
+}
+
+/*
+ * Delivers t's pending signals before it resumes. r holds its registers as
+ * they will be on return (the system call's result already in a0). Returns
+ * 1 if r changed (a handler runs), 0 if not, -1 if the process ended.
+ */
+int signal_deliver(struct lthread *t, struct mica_regs *r, bool restartable)
+{
+    int sig;
+    int changed = 0;
+    while ((sig = take_pending(t)) != 0) {
+        struct lproc *p = t->proc;
+        struct sigaction_k *a = &p->actions[sig];
+        if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(sig)))
+            continue;
+        if (a->handler == SIG_DFL || sig == SIGKILL || sig == SIGSTOP) {
+            proc_exit(p, WAIT_SIGNALED(sig));
+            return -1;
+        }
+        /* An interrupted call with SA_RESTART runs again after the handler. */
+        if (restartable && (a->flags & SA_RESTART) && (int64_t)r->x[10 - 1] == -EINTR) {
+            r->pc -= 4;
+            r->x[10 - 1] = t->sys_a0;
+        }
+        if (push_frame(t, sig, r)) {
+            proc_exit(p, WAIT_SIGNALED(SIGSEGV));
+            return -1;
+        }
+        changed = 1;
+        break;                   /* the handler runs first */
+    }
+    return changed;
+}
+
+bool signal_ready(const struct lthread *t)
+{
+    return ((t->pending | t->proc->pending) & ~(t->sigmask & ~UNBLOCKABLE)) != 0;
+}
+
+long sys_rt_sigaction(struct lthread *t, const struct sysargs *s)
+{
+    int sig = (int)s->a[0];
+    uint64_t act = s->a[1], old = s->a[2];
+    if (sig < 1 || sig >= NSIG || s->a[3] != 8)
+        return -EINVAL;
+    struct sigaction_k *a = &t->proc->actions[sig];
+    if (old && mm_copy_out(t->proc, old, a, sizeof *a) < 0)
+        return -EFAULT;
+    if (!act)
+        return 0;
+    if (sig == SIGKILL || sig == SIGSTOP)
+        return -EINVAL;
+    struct sigaction_k n;
+    if (mm_copy_in(t->proc, &n, act, sizeof n) < 0)
+        return -EFAULT;
+    *a = n;
+    /* Setting SIG_IGN discards what is pending. */
+    if (n.handler == SIG_IGN) {
+        t->proc->pending &= ~SIGBIT(sig);
+        for (int i = 0; i < MAX_THREADS; i++)
+            if (threads[i].tid && threads[i].proc == t->proc)
+                threads[i].pending &= ~SIGBIT(sig);
+    }
+    return 0;
+}
+
+long sys_rt_sigprocmask(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t how = s->a[0], set = s->a[1], old = s->a[2];
+    if (s->a[3] != 8)
+        return -EINVAL;
+    uint64_t cur = t->sigmask, n;
+    if (set) {
+        if (how > SIG_SETMASK)
+            return -EINVAL;
+        if (mm_copy_in(t->proc, &n, set, 8) < 0)
+            return -EFAULT;
+    }
+    if (old && mm_copy_out(t->proc, old, &cur, 8) < 0)
+        return -EFAULT;
+    if (set)
+        t->sigmask = (how == SIG_BLOCK ? cur | n : how == SIG_UNBLOCK ? cur & ~n : n) &
+                     ~UNBLOCKABLE;
+    return 0;
+}
+
+long sys_rt_sigreturn(struct lthread *t, const struct sysargs *s)
+{
+    (void)s;
+    static struct mica_regs r;
+    static struct frame_ucontext uc;
+    if (mica_thread_read_regs(t->kthread, &r, 0))
+        return -EFAULT;
+    uint64_t frame = r.x[2 - 1];
+    if (mm_copy_in(t->proc, &uc, frame + sizeof(struct siginfo_k), sizeof uc) < 0) {
+        proc_exit(t->proc, WAIT_SIGNALED(SIGSEGV));
+        return POSIX_DEFERRED;
+    }
+    t->sigmask = uc.uc_sigmask & ~UNBLOCKABLE;
+    if (mica_thread_write_regs(t->kthread, &uc.mcontext, MICA_REGS_FP))
+        return -EFAULT;
+    return POSIX_RESUME_AS_IS;
+}
+
+long sys_kill(struct lthread *t, const struct sysargs *s)
+{
+    int pid = (int)s->a[0], sig = (int)s->a[1];
+    if (sig < 0 || sig >= NSIG)
+        return -EINVAL;
+    int hit = 0;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct lproc *p = &procs[i];
+        if (!p->pid || p->zombie)
+            continue;
+        bool match = pid > 0 ? p->pid == pid : pid == -1 ? p->pid != 1 && p != t->proc
+                                                           : pid == 0 ? p->pgid == t->proc->pgid
+                                                                      : p->pgid == -pid;
+        if (!match)
+            continue;
+        hit++;
+        if (sig)
+            signal_send(p, NULL, sig, SI_USER, t->proc->pid);
+    }
+    return hit ? 0 : -ESRCH;
+}
+
+long sys_tkill(struct lthread *t, const struct sysargs *s)
+{
+    int tid = (int)s->a[s->nr == 131 ? 1 : 0], sig = (int)s->a[s->nr == 131 ? 2 : 1];
+    struct lthread *target = thread_by_tid(tid);
+    if (sig < 0 || sig >= NSIG || tid <= 0)
+        return -EINVAL;
+    if (!target || (s->nr == 131 && target->proc->pid != (int)s->a[0]))
+        return -ESRCH;
+    if (sig)
+        signal_send(target->proc, target, sig, SI_TKILL, t->proc->pid);
+    return 0;
+}
+
+long sys_sigaltstack(struct lthread *t, const struct sysargs *s)
+{
+    struct { uint64_t sp; int32_t flags, pad; uint64_t size; } ss;
+    if (s->a[1]) {
+        ss.sp = t->altstack_sp;
+        ss.flags = t->altstack_size ? 0 : 2;        /* SS_DISABLE */
+        ss.pad = 0;
+        ss.size = t->altstack_size;
+        if (mm_copy_out(t->proc, s->a[1], &ss, sizeof ss) < 0)
+            return -EFAULT;
+    }
+    if (s->a[0]) {
+        if (mm_copy_in(t->proc, &ss, s->a[0], sizeof ss) < 0)
+            return -EFAULT;
+        if (ss.flags & 2) {
+            t->altstack_sp = t->altstack_size = 0;
+        } else {
+            if (ss.size < 2048)
+                return -ENOMEM;
+            t->altstack_sp = ss.sp;
+            t->altstack_size = ss.size;
+        }
+    }
+    return 0;
+}
+
+long sys_rt_sigpending(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t set = (t->pending | t->proc->pending) & t->sigmask;
+    return mm_copy_out(t->proc, s->a[0], &set, 8) < 0 ? -EFAULT : 0;
+}

@@ -1,0 +1,136 @@
+/*
+ * Sleeping: nanosleep, clock_nanosleep and rt_sigsuspend. A sleeper
+ * keeps its reply saved; one notification bound to posix's thread carries
+ * a kernel timer set for the earliest deadline.
+ */
+#include "posix.h"
+
+#include "mica/runtime.h"
+#include "mica/spawn.h"
+#include "mica/sys.h"
+
+#define CLOCK_REALTIME  0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_BOOTTIME  7
+#define TIMER_ABSTIME   1
+#define NS 1000000000ull
+
+static long timer_ntfn;
+
+int time_init(void)
+{
+    timer_ntfn = slot_alloc();
+    long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_NOTIFICATION, timer_ntfn, 0);
+    if (!err)
+        err = mica_thread_bind(MICA_SLOT_THREAD, timer_ntfn);
+    return (int)err;
+}
+
+static uint64_t ns_to_ticks(uint64_t ns)
+{
+    uint64_t f = mica_timebase_freq;
+    return ns / NS * f + ns % NS * f / NS;
+}
+
+/* Sets the kernel timer for the earliest sleeper (or cancels it). */
+static void rearm(void)
+{
+    uint64_t first = 0;
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct lthread *t = &threads[i];
+        if (t->tid && t->wait == WAIT_SLEEP && (!first || t->deadline_ns < first))
+            first = t->deadline_ns;
+    }
+    /* A deadline already past fires at once: never pass 0 (cancel). */
+    mica_timer_set(timer_ntfn, first ? ns_to_ticks(first) | 1 : 0, 0);
+}
+
+void time_expire(void)
+{
+    uint64_t now = mica_monotonic_ns();
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct lthread *t = &threads[i];
+        if (t->tid && t->wait == WAIT_SLEEP && t->deadline_ns <= now)
+            reply_to(t, 0);
+    }
+    rearm();
+}
+
+void interrupt_wait(struct lthread *t)
+{
+    if (t->wait == WAIT_SLEEP && t->wait_addr) {
+        uint64_t now = mica_monotonic_ns();
+        uint64_t left = t->deadline_ns > now ? t->deadline_ns - now : 0;
+        int64_t rem[2] = { (int64_t)(left / NS), (int64_t)(left % NS) };
+        mm_copy_out(t->proc, t->wait_addr, rem, sizeof rem);
+    }
+    bool sleeping = t->wait == WAIT_SLEEP;
+    t->wait = WAIT_NONE;
+    if (sleeping)
+        rearm();
+}
+
+static long sleep_until(struct lthread *t, uint64_t deadline, uint64_t rem)
+{
+    if (deadline <= mica_monotonic_ns())
+        return 0;
+    t->wait = WAIT_SLEEP;
+    t->interruptible = true;
+    t->deadline_ns = deadline;
+    t->wait_addr = rem;
+    rearm();
+    return POSIX_DEFERRED;
+}
+
+static long read_timespec(struct lthread *t, uint64_t addr, uint64_t *ns)
+{
+    int64_t ts[2];
+    if (mm_copy_in(t->proc, ts, addr, sizeof ts) < 0)
+        return -EFAULT;
+    if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS)
+        return -EINVAL;
+    *ns = (uint64_t)ts[0] > UINT64_MAX / NS - 1 ? UINT64_MAX / 2 : (uint64_t)ts[0] * NS + (uint64_t)ts[1];
+    return 0;
+}
+
+long sys_nanosleep(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t ns;
+    long err = read_timespec(t, s->a[0], &ns);
+    if (err)
+        return err;
+    return sleep_until(t, mica_monotonic_ns() + ns, s->a[1]);
+}
+
+long sys_clock_nanosleep(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t clock = s->a[0], flags = s->a[1], ns;
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME)
+        return -EINVAL;
+    long err = read_timespec(t, s->a[2], &ns);
+    if (err)
+        return err;
+    if (!(flags & TIMER_ABSTIME))
+        return sleep_until(t, mica_monotonic_ns() + ns, s->a[3]);
+    /* Absolute: a realtime deadline in monotonic terms; no remainder. */
+    int64_t mono = clock == CLOCK_REALTIME ? (int64_t)ns - mica_realtime_offset_ns : (int64_t)ns;
+    return sleep_until(t, mono < 0 ? 0 : (uint64_t)mono, 0);
+}
+
+long sys_rt_sigsuspend(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t mask;
+    if (s->a[1] != 8)
+        return -EINVAL;
+    if (mm_copy_in(t->proc, &mask, s->a[0], 8) < 0)
+        return -EFAULT;
+    t->saved_mask = t->sigmask;
+    t->sigmask = mask & ~(SIGBIT(9) | SIGBIT(19));
+    t->wait = WAIT_SIGNAL;
+    t->interruptible = true;
+    if (signal_ready(t)) {
+        t->restore_mask = true;
+        return -EINTR;
+    }
+    return POSIX_DEFERRED;
+}

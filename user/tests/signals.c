@@ -1,0 +1,96 @@
+/* Signals: handlers with siginfo, masks, kill/raise, SIGCHLD, sigsuspend,
+ * sleeping, and a SIGSEGV handler that resumes. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+#define EXPECT(c) do { if (!(c)) { printf("signals: failed: %s (line %d)\n", #c, __LINE__); failures++; } } while (0)
+
+static volatile sig_atomic_t got, got_code, got_chld;
+static sigjmp_buf jb;
+
+static void on_usr1(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    got = sig;
+    got_code = si->si_code;
+}
+
+static void on_chld(int sig) { (void)sig; got_chld++; }
+
+static void on_segv(int sig) { (void)sig; siglongjmp(jb, 1); }
+
+int main(void)
+{
+    struct sigaction sa = { 0 };
+    sa.sa_sigaction = on_usr1;
+    sa.sa_flags = SA_SIGINFO;
+    EXPECT(sigaction(SIGUSR1, &sa, 0) == 0);
+    EXPECT(raise(SIGUSR1) == 0);
+    EXPECT(got == SIGUSR1 && got_code == SI_TKILL);
+
+    /* Blocked: pending until unblocked. */
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    got = 0;
+    EXPECT(sigprocmask(SIG_BLOCK, &set, &old) == 0);
+    EXPECT(kill(getpid(), SIGUSR1) == 0);
+    EXPECT(got == 0);
+    sigset_t pend;
+    EXPECT(sigpending(&pend) == 0 && sigismember(&pend, SIGUSR1));
+    EXPECT(sigprocmask(SIG_SETMASK, &old, 0) == 0);
+    EXPECT(got == SIGUSR1 && got_code == SI_USER);
+
+    /* SIGCHLD from a child's exit, waited for with sigsuspend. */
+    signal(SIGCHLD, on_chld);
+    sigprocmask(SIG_BLOCK, &(sigset_t){ 0 }, &old);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    sigset_t none;
+    sigemptyset(&none);
+    while (!got_chld)
+        sigsuspend(&none);
+    EXPECT(got_chld == 1);
+    EXPECT(waitpid(pid, 0, 0) == pid);
+    sigprocmask(SIG_SETMASK, &old, 0);
+
+    /* A child killed by a signal, as wait reports it. */
+    pid = fork();
+    if (pid == 0) {
+        for (;;)
+            pause();
+    }
+    EXPECT(kill(pid, SIGTERM) == 0);
+    int status;
+    EXPECT(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+
+    /* Sleeping, and being woken early by a signal. */
+    struct timespec t0, t1, req = { 0, 20 * 1000 * 1000 };
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    EXPECT(nanosleep(&req, 0) == 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    EXPECT(ms >= 20);
+
+    /* A SIGSEGV handler that jumps out. */
+    signal(SIGSEGV, on_segv);
+    if (sigsetjmp(jb, 1) == 0) {
+        volatile int *volatile bad = (int *)8;
+        *bad = 1;
+        EXPECT(!"survived a store to address 8");
+    }
+    printf("signals: %s\n", failures ? "FAILED" : "ok");
+    return failures;
+}
