@@ -57,8 +57,10 @@ static long copy_registers(struct lthread *parent, struct lthread *child, uint64
 long sys_clone(struct lthread *t, const struct sysargs *s)
 {
     uint64_t flags = s->a[0], stack = s->a[1];
-    if (flags & CLONE_VM && !(flags & CLONE_VFORK))
-        return -ENOSYS;          /* threads come next */
+    /* vfork shares memory with the parent until exec; copy-on-write gives
+     * the child the same view, so it is a fork here. */
+    if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
+        return thread_clone(t, s);
     struct lthread *c = proc_new(t->proc->pid);
     if (!c)
         return -EAGAIN;

@@ -64,3 +64,133 @@ long sys_getrandom(struct lthread *t, const struct sysargs *s)
     }
     return mm_copy_out(t->proc, s->a[0], buf, len) < 0 ? -EFAULT : (long)len;
 }
+
+long sys_sched_yield(struct lthread *t, const struct sysargs *s)
+{
+    (void)t;
+    (void)s;
+    return 0;                    /* answered, the caller goes to the back of its queue */
+}
+
+/* One hart. */
+long sys_sched_getaffinity(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t mask = 1;
+    if (s->a[1] < sizeof mask)
+        return -EINVAL;
+    return mm_copy_out(t->proc, s->a[2], &mask, sizeof mask) < 0 ? -EFAULT : (long)sizeof mask;
+}
+
+long sys_getresuid(struct lthread *t, const struct sysargs *s)
+{
+    uint32_t zero = 0;
+    for (int i = 0; i < 3; i++)
+        if (mm_copy_out(t->proc, s->a[i], &zero, 4) < 0)
+            return -EFAULT;
+    return 0;
+}
+
+/* One user: root may become anyone, but there is only root. */
+long sys_setuid(struct lthread *t, const struct sysargs *s)
+{
+    (void)t;
+    return s->a[0] == 0 || s->a[0] == (uint64_t)-1 ? 0 : -EPERM;
+}
+
+long sys_getpgid(struct lthread *t, const struct sysargs *s)
+{
+    struct lproc *p = s->a[0] ? proc_by_pid((int)s->a[0]) : t->proc;
+    return p ? p->pgid : -ESRCH;
+}
+
+long sys_setpgid(struct lthread *t, const struct sysargs *s)
+{
+    int pid = (int)s->a[0], pgid = (int)s->a[1];
+    struct lproc *p = pid ? proc_by_pid(pid) : t->proc;
+    if (pgid < 0)
+        return -EINVAL;
+    if (!p || (p != t->proc && p->ppid != t->proc->pid))
+        return -ESRCH;
+    if (p->sid == p->pid)
+        return -EPERM;           /* a session leader stays where it is */
+    p->pgid = pgid ? pgid : p->pid;
+    return 0;
+}
+
+long sys_getsid(struct lthread *t, const struct sysargs *s)
+{
+    struct lproc *p = s->a[0] ? proc_by_pid((int)s->a[0]) : t->proc;
+    return p ? p->sid : -ESRCH;
+}
+
+long sys_setsid(struct lthread *t, const struct sysargs *s)
+{
+    (void)s;
+    struct lproc *p = t->proc;
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (procs[i].pid && procs[i].pgid == p->pid)
+            return -EPERM;       /* already a group leader */
+    p->sid = p->pgid = p->pid;
+    return p->sid;
+}
+
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+long sys_prctl(struct lthread *t, const struct sysargs *s)
+{
+    switch (s->a[0]) {
+    case PR_SET_NAME: {
+        char name[16];
+        long n = mm_copy_string(t->proc, name, s->a[1], sizeof name);
+        if (n == -EFAULT)
+            return n;
+        name[15] = '\0';
+        memcpy(t->name, name, sizeof name);
+        mica_thread_configure(t->kthread, 0, 100, name);
+        return 0;
+    }
+    case PR_GET_NAME:
+        return mm_copy_out(t->proc, s->a[1], t->name, sizeof t->name) < 0 ? -EFAULT : 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+/* CPU time is not accounted per thread yet: the times are zero. */
+long sys_getrusage(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t ru[18] = { 0 };
+    if ((int64_t)s->a[0] < -1 || (int64_t)s->a[0] > 1)
+        return -EINVAL;
+    return mm_copy_out(t->proc, s->a[1], ru, sizeof ru) < 0 ? -EFAULT : 0;
+}
+
+long sys_times(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t tms[4] = { 0 };
+    if (s->a[0] && mm_copy_out(t->proc, s->a[0], tms, sizeof tms) < 0)
+        return -EFAULT;
+    return (long)(mica_monotonic_ns() / 10000000);      /* clock ticks of 100 Hz */
+}
+
+long sys_sysinfo(struct lthread *t, const struct sysargs *s)
+{
+    struct {
+        int64_t uptime;
+        uint64_t loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+        uint16_t procs, pad;
+        uint32_t pad2;
+        uint64_t totalhigh, freehigh;
+        uint32_t mem_unit;
+        char reserved[4];
+    } si;
+    memset(&si, 0, sizeof si);
+    si.uptime = (int64_t)(mica_monotonic_ns() / 1000000000);
+    si.totalram = (uint64_t)mica_budget_info(MICA_SLOT_BUDGET, 2) * PAGE;
+    si.freeram = (uint64_t)mica_budget_info(MICA_SLOT_BUDGET, 0) * PAGE;
+    for (int i = 0; i < MAX_PROCS; i++)
+        si.procs += procs[i].pid != 0;
+    si.mem_unit = 1;
+    return mm_copy_out(t->proc, s->a[0], &si, sizeof si) < 0 ? -EFAULT : 0;
+}

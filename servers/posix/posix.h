@@ -82,6 +82,10 @@ struct lthread {
     uint64_t saved_mask;           /* rt_sigsuspend restores it */
     uint64_t pending;              /* signals sent to this thread */
     uint64_t altstack_sp, altstack_size;
+    uint32_t futex_bits;           /* WAIT_FUTEX: its bitset */
+    bool timed;                    /* the wait ends at deadline_ns */
+    uint64_t robust_head;          /* set_robust_list */
+    char name[16];                 /* prctl(PR_SET_NAME) */
 };
 
 /* A mapped range of a process's address space. */
@@ -135,6 +139,9 @@ struct lthread *thread_by_tid(int tid);
 struct lproc *proc_by_pid(int pid);
 struct lthread *proc_new(int ppid);
 void proc_exit(struct lproc *p, int wait_status);
+/* A new thread in p (not started) and its release. */
+struct lthread *thread_new(struct lproc *p);
+void thread_free(struct lthread *t);
 /* Frees a process that never ran, telling nobody. */
 void proc_discard(struct lproc *p);
 /* execve: the new image nt becomes old's process (its ids, parent and
@@ -170,6 +177,13 @@ long sys_mmap(struct lthread *t, const struct sysargs *s);
 long sys_munmap(struct lthread *t, const struct sysargs *s);
 long sys_mprotect(struct lthread *t, const struct sysargs *s);
 
+/* futex.c */
+long thread_clone(struct lthread *t, const struct sysargs *s);
+void thread_exit_cleanup(struct lthread *t);
+long sys_futex(struct lthread *t, const struct sysargs *s);
+long sys_set_robust_list(struct lthread *t, const struct sysargs *s);
+long sys_get_robust_list(struct lthread *t, const struct sysargs *s);
+
 /* fork.c */
 long sys_clone(struct lthread *t, const struct sysargs *s);
 long sys_execve(struct lthread *t, const struct sysargs *s);
@@ -195,6 +209,9 @@ void time_expire(void);
 long sys_nanosleep(struct lthread *t, const struct sysargs *s);
 long sys_clock_nanosleep(struct lthread *t, const struct sysargs *s);
 long sys_rt_sigsuspend(struct lthread *t, const struct sysargs *s);
+/* Lets t's wait end at deadline (monotonic ns; 0: never); returns
+ * POSIX_DEFERRED, or -ETIMEDOUT if it has passed. */
+long time_wait_until(struct lthread *t, uint64_t deadline);
 /* Takes t off whatever it waits on (a signal came). */
 void interrupt_wait(struct lthread *t);
 
@@ -215,5 +232,17 @@ long sys_uname(struct lthread *t, const struct sysargs *s);
 long sys_clock_gettime(struct lthread *t, const struct sysargs *s);
 long sys_getrandom(struct lthread *t, const struct sysargs *s);
 long sys_getuid(struct lthread *t, const struct sysargs *s);
+long sys_sched_yield(struct lthread *t, const struct sysargs *s);
+long sys_sched_getaffinity(struct lthread *t, const struct sysargs *s);
+long sys_getresuid(struct lthread *t, const struct sysargs *s);
+long sys_setuid(struct lthread *t, const struct sysargs *s);
+long sys_getpgid(struct lthread *t, const struct sysargs *s);
+long sys_setpgid(struct lthread *t, const struct sysargs *s);
+long sys_getsid(struct lthread *t, const struct sysargs *s);
+long sys_setsid(struct lthread *t, const struct sysargs *s);
+long sys_prctl(struct lthread *t, const struct sysargs *s);
+long sys_getrusage(struct lthread *t, const struct sysargs *s);
+long sys_times(struct lthread *t, const struct sysargs *s);
+long sys_sysinfo(struct lthread *t, const struct sysargs *s);
 
 #endif

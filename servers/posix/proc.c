@@ -52,6 +52,46 @@ static int new_id(void)
     return next_id++;
 }
 
+static void free_thread(struct lthread *t);
+
+/* A kernel thread in p whose faults come to posix badged with id. */
+static long make_kthread(struct lproc *p, int id, long *kthread)
+{
+    long ep = slot_alloc();
+    *kthread = slot_alloc();
+    long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_THREAD, *kthread, (uint64_t)p->kproc);
+    if (!err)
+        err = mica_cap_copy(posix_ep, -1, ep, MICA_R_WRITE, (uint64_t)id);
+    if (!err)
+        err = mica_thread_set_fault(*kthread, ep);
+    if (!err)
+        err = mica_thread_configure(*kthread, 0, 100, "linux");
+    slot_free(ep);
+    if (err)
+        slot_free(*kthread);
+    return err;
+}
+
+struct lthread *thread_new(struct lproc *p)
+{
+    struct lthread *t = find_thread(0);
+    if (!t)
+        return NULL;
+    int id = new_id();
+    long kthread;
+    if (make_kthread(p, id, &kthread))
+        return NULL;
+    *t = (struct lthread){ .tid = id, .proc = p, .kthread = kthread };
+    p->nthreads++;
+    return t;
+}
+
+void thread_free(struct lthread *t)
+{
+    t->proc->nthreads--;
+    free_thread(t);
+}
+
 /* A process and its first thread, with their kernel objects, but no
  * program yet (exec.c loads one). */
 struct lthread *proc_new(int ppid)
@@ -60,24 +100,18 @@ struct lthread *proc_new(int ppid)
     struct lthread *t = find_thread(0);
     if (!p || !t)
         return NULL;
-    long kproc = slot_alloc(), kthread = slot_alloc(), ep = slot_alloc();
+    long kproc = slot_alloc(), kthread = 0;
     int id = new_id();
     long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_PROCESS, kproc, 4);
-    if (!err)
-        err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_THREAD, kthread, (uint64_t)kproc);
+    p->kproc = kproc;
     /* Its faults and system calls come to posix, badged with its id. */
     if (!err)
-        err = mica_cap_copy(posix_ep, -1, ep, MICA_R_WRITE, (uint64_t)id);
-    if (!err)
-        err = mica_thread_set_fault(kthread, ep);
-    if (!err)
-        err = mica_thread_configure(kthread, 0, 100, "linux");
-    slot_free(ep);
+        err = make_kthread(p, id, &kthread);
     if (err) {
         if (kproc > 0)
             mica_process_destroy(kproc);
         slot_free(kproc);
-        slot_free(kthread);
+        p->kproc = 0;
         return NULL;
     }
     *p = (struct lproc){ .pid = id, .ppid = ppid, .kproc = kproc, .nthreads = 1,
@@ -210,8 +244,12 @@ void proc_exit(struct lproc *p, int wait_status)
 
 long sys_exit(struct lthread *t, const struct sysargs *s)
 {
-    /* One thread per process so far: exit ends the process. */
-    proc_exit(t->proc, WAIT_EXITED(s->a[0]));
+    /* The last thread's exit ends the process. */
+    thread_exit_cleanup(t);
+    if (t->proc->nthreads > 1)
+        thread_free(t);
+    else
+        proc_exit(t->proc, WAIT_EXITED(s->a[0]));
     return POSIX_DEFERRED;
 }
 

@@ -38,7 +38,7 @@ static void rearm(void)
     uint64_t first = 0;
     for (int i = 0; i < MAX_THREADS; i++) {
         struct lthread *t = &threads[i];
-        if (t->tid && t->wait == WAIT_SLEEP && (!first || t->deadline_ns < first))
+        if (t->tid && t->timed && (!first || t->deadline_ns < first))
             first = t->deadline_ns;
     }
     /* A deadline already past fires at once: never pass 0 (cancel). */
@@ -50,8 +50,10 @@ void time_expire(void)
     uint64_t now = mica_monotonic_ns();
     for (int i = 0; i < MAX_THREADS; i++) {
         struct lthread *t = &threads[i];
-        if (t->tid && t->wait == WAIT_SLEEP && t->deadline_ns <= now)
-            reply_to(t, 0);
+        if (t->tid && t->timed && t->deadline_ns <= now) {
+            t->timed = false;
+            reply_to(t, t->wait == WAIT_SLEEP ? 0 : -ETIMEDOUT);
+        }
     }
     rearm();
 }
@@ -64,10 +66,25 @@ void interrupt_wait(struct lthread *t)
         int64_t rem[2] = { (int64_t)(left / NS), (int64_t)(left % NS) };
         mm_copy_out(t->proc, t->wait_addr, rem, sizeof rem);
     }
-    bool sleeping = t->wait == WAIT_SLEEP;
+    bool timed = t->timed;
     t->wait = WAIT_NONE;
-    if (sleeping)
+    t->timed = false;
+    if (timed)
         rearm();
+}
+
+long time_wait_until(struct lthread *t, uint64_t deadline)
+{
+    if (!deadline)
+        return POSIX_DEFERRED;
+    if (deadline <= mica_monotonic_ns()) {
+        t->wait = WAIT_NONE;
+        return -ETIMEDOUT;
+    }
+    t->timed = true;
+    t->deadline_ns = deadline;
+    rearm();
+    return POSIX_DEFERRED;
 }
 
 static long sleep_until(struct lthread *t, uint64_t deadline, uint64_t rem)
@@ -76,10 +93,8 @@ static long sleep_until(struct lthread *t, uint64_t deadline, uint64_t rem)
         return 0;
     t->wait = WAIT_SLEEP;
     t->interruptible = true;
-    t->deadline_ns = deadline;
     t->wait_addr = rem;
-    rearm();
-    return POSIX_DEFERRED;
+    return time_wait_until(t, deadline);
 }
 
 static long read_timespec(struct lthread *t, uint64_t addr, uint64_t *ns)

@@ -36,3 +36,10 @@ def test_signals_handlers_masks_sigchld_sleep_and_segv(boot):
     m.expect(r"signals: ok")
     m.expect(r"init exited with status 0")
     assert m.wait_exit() == 0
+
+
+def test_threads_mutexes_condvars_robust_futexes(boot):
+    m = boot(append="init=/bin/threads")
+    m.expect(r"threads: ok")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0

@@ -1,0 +1,95 @@
+/* Threads: create and join, a contended mutex, a condition variable, TLS,
+ * robust mutexes whose owner dies, and futex timeouts. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+#define EXPECT(c) do { if (!(c)) { printf("threads: failed: %s (line %d)\n", #c, __LINE__); failures++; } } while (0)
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static long counter;
+static int ready;
+static __thread int tls_value;
+
+static void *adder(void *arg)
+{
+    tls_value = (int)(long)arg;
+    for (int i = 0; i < 1000; i++) {
+        pthread_mutex_lock(&lock);
+        counter++;
+        pthread_mutex_unlock(&lock);
+        if (i % 100 == 0)
+            sched_yield();
+    }
+    return (void *)(long)(tls_value * 2);
+}
+
+static void *waiter(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&lock);
+    while (!ready)
+        pthread_cond_wait(&cond, &lock);
+    pthread_mutex_unlock(&lock);
+    return 0;
+}
+
+static pthread_mutex_t robust;
+
+static void *dies_holding(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&robust);
+    return 0;                    /* exits with the mutex held */
+}
+
+int main(void)
+{
+    pthread_t t[4];
+    for (long i = 0; i < 4; i++)
+        EXPECT(pthread_create(&t[i], 0, adder, (void *)(i + 1)) == 0);
+    for (long i = 0; i < 4; i++) {
+        void *ret;
+        EXPECT(pthread_join(t[i], &ret) == 0 && (long)ret == (i + 1) * 2);
+    }
+    EXPECT(counter == 4000);
+    EXPECT(tls_value == 0);
+
+    pthread_t w;
+    EXPECT(pthread_create(&w, 0, waiter, 0) == 0);
+    usleep(10000);
+    pthread_mutex_lock(&lock);
+    ready = 1;
+    pthread_cond_broadcast(&cond);
+    pthread_mutex_unlock(&lock);
+    EXPECT(pthread_join(w, 0) == 0);
+
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    pthread_mutex_init(&robust, &a);
+    pthread_t d;
+    EXPECT(pthread_create(&d, 0, dies_holding, 0) == 0);
+    EXPECT(pthread_join(d, 0) == 0);
+    EXPECT(pthread_mutex_lock(&robust) == EOWNERDEAD);
+    EXPECT(pthread_mutex_consistent(&robust) == 0);
+    pthread_mutex_unlock(&robust);
+
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 20000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&lock);
+    EXPECT(pthread_cond_timedwait(&cond, &lock, &ts) == ETIMEDOUT);
+    pthread_mutex_unlock(&lock);
+    printf("threads: %s\n", failures ? "FAILED" : "ok");
+    return failures;
+}
