@@ -32,7 +32,12 @@ int main(int argc, char **argv)
 
     pid = fork();
     if (pid == 0) {
-        execl(argv[0], argv[0], "child", (char *)0);
+        /* Under qemu-user on the host, exec goes through the emulator. */
+        const char *via = getenv("EXEC_VIA");
+        if (via)
+            execl(via, via, argv[0], "child", (char *)0);
+        else
+            execl(argv[0], argv[0], "child", (char *)0);
         _exit(99);
     }
     EXPECT(waitpid(pid, &status, 0) == pid);

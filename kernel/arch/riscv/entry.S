@@ -53,6 +53,9 @@ high_start:
     add     sp, sp, t0
     lla     t0, trap_vector
     csrw    stvec, t0
+    /* User mode may read cycle, time and instret (benchmarks, clocks). */
+    li      t0, 7
+    csrw    scounteren, t0
     mv      a0, s0
     mv      a1, s1
     mv      a2, s2
