@@ -54,6 +54,18 @@ static long copy_registers(struct lthread *parent, struct lthread *child, uint64
     return err ? err : mica_thread_resume(child->kthread);
 }
 
+/* Linux exempts a process with CAP_SYS_RESOURCE (root) from RLIMIT_NPROC:
+ * so does Mica, where every process is root. */
+static const bool root_exempt = true;
+
+static uint64_t nproc(void)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < MAX_PROCS; i++)
+        n += procs[i].pid && !procs[i].zombie;
+    return n;
+}
+
 long sys_clone(struct lthread *t, const struct sysargs *s)
 {
     uint64_t flags = s->a[0], stack = s->a[1];
@@ -61,6 +73,9 @@ long sys_clone(struct lthread *t, const struct sysargs *s)
      * the child the same view, so it is a fork here. */
     if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
         return thread_clone(t, s);
+    if (nproc() >= t->proc->rlim[RLIMIT_NPROC][0] && t->proc->rlim[RLIMIT_NPROC][0] != ~0ull &&
+        !root_exempt)
+        return -EAGAIN;
     struct lthread *c = proc_new(t->proc->pid);
     if (!c)
         return -EAGAIN;
@@ -68,6 +83,7 @@ long sys_clone(struct lthread *t, const struct sysargs *s)
     memcpy(cp->actions, pp->actions, sizeof cp->actions);
     cp->pgid = pp->pgid;
     cp->sid = pp->sid;
+    memcpy(cp->rlim, pp->rlim, sizeof cp->rlim);
     c->sigmask = t->sigmask;
     c->altstack_sp = t->altstack_sp;
     c->altstack_size = t->altstack_size;

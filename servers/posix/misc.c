@@ -194,3 +194,29 @@ long sys_sysinfo(struct lthread *t, const struct sysargs *s)
     si.mem_unit = 1;
     return mm_copy_out(t->proc, s->a[0], &si, sizeof si) < 0 ? -EFAULT : 0;
 }
+
+long sys_clock_getres(struct lthread *t, const struct sysargs *s)
+{
+    if (s->a[0] != CLOCK_REALTIME && s->a[0] != CLOCK_MONOTONIC && s->a[0] != CLOCK_BOOTTIME &&
+        s->a[0] != 2 && s->a[0] != 3)
+        return -EINVAL;
+    /* rdtime ticks: 100 ns on QEMU virt's 10 MHz timebase. */
+    int64_t res[2] = { 0, (int64_t)(1000000000 / (mica_timebase_freq ? mica_timebase_freq : 1)) };
+    if (res[1] == 0)
+        res[1] = 1;
+    return s->a[1] && mm_copy_out(t->proc, s->a[1], res, sizeof res) < 0 ? -EFAULT : 0;
+}
+
+long sys_clock_settime(struct lthread *t, const struct sysargs *s)
+{
+    int64_t ts[2];
+    if (s->a[0] != CLOCK_REALTIME)
+        return -EINVAL;
+    if (mm_copy_in(t->proc, ts, s->a[1], sizeof ts) < 0)
+        return -EFAULT;
+    if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+        return -EINVAL;
+    /* The wall clock is an offset from the monotonic one. */
+    mica_realtime_offset_ns = ts[0] * 1000000000 + ts[1] - (int64_t)mica_monotonic_ns();
+    return 0;
+}

@@ -183,7 +183,8 @@ long sys_brk(struct lthread *t, const struct sysargs *s)
     uint64_t old_end = (p->brk + PAGE - 1) & ~(PAGE - 1);
     uint64_t new_end = (want + PAGE - 1) & ~(PAGE - 1);
     if (new_end > old_end) {
-        if (overlaps_any(p, old_end, new_end))
+        if (overlaps_any(p, old_end, new_end) ||
+            !limits_allow_growth(p, new_end - old_end, true))
             return (long)p->brk;
         struct vma *heap = find_vma(p, p->brk_start);
         if (heap && heap->end == old_end)
@@ -230,6 +231,8 @@ long sys_mmap(struct lthread *t, const struct sysargs *s)
         return -ENOMEM;
     if (fixed && (flags & MAP_FIXED_NOREPLACE) && overlaps_any(p, addr, addr + len))
         return -EEXIST;
+    if (!limits_allow_growth(p, len, (prot & PROT_WRITE) && !(flags & MAP_SHARED)))
+        return -ENOMEM;
     if (fixed)
         remove_range(p, addr, addr + len);
     else if (!addr || overlaps_any(p, addr, addr + len) || addr + len > MMAP_TOP)
@@ -289,4 +292,59 @@ long sys_mprotect(struct lthread *t, const struct sysargs *s)
         }
     }
     return 0;
+}
+
+#define MADV_DONTNEED 4
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED   2
+
+/* DONTNEED: the pages go; the next touch gets zeros. Other advice is
+ * only a hint. */
+long sys_madvise(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t addr = s->a[0], len = (s->a[1] + PAGE - 1) & ~(PAGE - 1);
+    if (addr & (PAGE - 1))
+        return -EINVAL;
+    if (s->a[2] == MADV_DONTNEED && len)
+        mica_unmap_range(t->proc->kproc, addr, len / PAGE);
+    return 0;
+}
+
+/* Grows or shrinks an anonymous mapping, moving it (its pages copied) if
+ * it cannot grow in place and MREMAP_MAYMOVE allows. */
+long sys_mremap(struct lthread *t, const struct sysargs *s)
+{
+    struct lproc *p = t->proc;
+    uint64_t old = s->a[0], old_len = (s->a[1] + PAGE - 1) & ~(PAGE - 1);
+    uint64_t new_len = (s->a[2] + PAGE - 1) & ~(PAGE - 1), flags = s->a[3];
+    struct vma *v = find_vma(p, old);
+    if ((old & (PAGE - 1)) || !new_len || (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED)))
+        return -EINVAL;
+    if (!v || old + old_len > v->end)
+        return -EFAULT;
+    if (new_len <= old_len) {
+        if (new_len < old_len)
+            remove_range(p, old + new_len, old + old_len);
+        return (long)old;
+    }
+    if (!limits_allow_growth(p, new_len - old_len, (v->prot & MICA_R_WRITE) != 0))
+        return -ENOMEM;
+    if (v->end == old + old_len && !overlaps_any(p, old + old_len, old + new_len) &&
+        old + new_len <= MMAP_TOP) {
+        v->end = old + new_len;
+        return (long)old;
+    }
+    if (!(flags & MREMAP_MAYMOVE))
+        return -ENOMEM;
+    uint64_t to = find_free(p, new_len);
+    if (!to || mm_add_vma(p, to, to + new_len, v->prot, v->flags))
+        return -ENOMEM;
+    static uint8_t page[PAGE];
+    for (uint64_t off = 0; off < old_len; off += PAGE) {
+        if (mica_process_copy(p->kproc, old + off, page, PAGE, MICA_COPY_FROM) == (long)PAGE &&
+            mm_copy_out(p, to + off, page, PAGE) < 0)
+            return -ENOMEM;
+    }
+    remove_range(p, old, old + old_len);
+    return (long)to;
 }

@@ -40,6 +40,13 @@
 #define SIGURG   23
 #define SIGWINCH 28
 
+enum {
+    RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_CORE, RLIMIT_RSS,
+    RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_MEMLOCK, RLIMIT_AS, RLIMIT_LOCKS,
+    RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIMIT_NICE, RLIMIT_RTPRIO, RLIMIT_RTTIME,
+    RLIM_NLIMITS
+};
+
 /* The address of the signal-return trampoline in every process. */
 #define SIGRETURN_VA 0x3ff8000000ul
 
@@ -116,6 +123,7 @@ struct lproc {
     int sig_code[NSIG];            /* si_code and sender of each pending signal */
     int sig_pid[NSIG];
     uint64_t sig_addr[NSIG];       /* si_addr of a fault's signal */
+    uint64_t rlim[RLIM_NLIMITS][2];   /* soft, hard */
 };
 
 /* System-call arguments as the fault message brings them. */
@@ -173,6 +181,8 @@ long mm_copy_in(struct lproc *p, void *dst, uint64_t src, uint64_t len);
 long mm_copy_out(struct lproc *p, uint64_t dst, const void *src, uint64_t len);
 long mm_copy_string(struct lproc *p, char *dst, uint64_t src, uint64_t max);
 long sys_brk(struct lthread *t, const struct sysargs *s);
+long sys_madvise(struct lthread *t, const struct sysargs *s);
+long sys_mremap(struct lthread *t, const struct sysargs *s);
 long sys_mmap(struct lthread *t, const struct sysargs *s);
 long sys_munmap(struct lthread *t, const struct sysargs *s);
 long sys_mprotect(struct lthread *t, const struct sysargs *s);
@@ -183,6 +193,12 @@ void thread_exit_cleanup(struct lthread *t);
 long sys_futex(struct lthread *t, const struct sysargs *s);
 long sys_set_robust_list(struct lthread *t, const struct sysargs *s);
 long sys_get_robust_list(struct lthread *t, const struct sysargs *s);
+
+/* limit.c */
+void limits_default(struct lproc *p);
+/* May p grow by bytes more address space (and data, if data)? */
+bool limits_allow_growth(const struct lproc *p, uint64_t bytes, bool data);
+long sys_prlimit64(struct lthread *t, const struct sysargs *s);
 
 /* fork.c */
 long sys_clone(struct lthread *t, const struct sysargs *s);
@@ -244,5 +260,7 @@ long sys_prctl(struct lthread *t, const struct sysargs *s);
 long sys_getrusage(struct lthread *t, const struct sysargs *s);
 long sys_times(struct lthread *t, const struct sysargs *s);
 long sys_sysinfo(struct lthread *t, const struct sysargs *s);
+long sys_clock_getres(struct lthread *t, const struct sysargs *s);
+long sys_clock_settime(struct lthread *t, const struct sysargs *s);
 
 #endif

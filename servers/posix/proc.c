@@ -116,6 +116,7 @@ struct lthread *proc_new(int ppid)
     }
     *p = (struct lproc){ .pid = id, .ppid = ppid, .kproc = kproc, .nthreads = 1,
                          .pgid = id, .sid = id };
+    limits_default(p);
     *t = (struct lthread){ .tid = id, .proc = p, .kthread = kthread };
     return t;
 }
@@ -211,6 +212,7 @@ long proc_take_over(struct lthread *nt, struct lthread *old)
     np->pending = op->pending;
     np->pgid = op->pgid;
     np->sid = op->sid;
+    memcpy(np->rlim, op->rlim, sizeof np->rlim);
     nt->sigmask = old->sigmask;
     nt->pending = old->pending;
     release(op);

@@ -43,3 +43,10 @@ def test_threads_mutexes_condvars_robust_futexes(boot):
     m.expect(r"threads: ok")
     m.expect(r"init exited with status 0")
     assert m.wait_exit() == 0
+
+
+def test_memory_mappings_limits_and_fault_info(boot):
+    m = boot(append="init=/bin/memory")
+    m.expect(r"memory: ok")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0
