@@ -105,6 +105,22 @@ struct vma {
 #define VMA_STACK 1u
 #define VMA_HEAP  2u
 
+#define MAX_TIMERS 32
+
+/* An interval or POSIX timer (timers[0] is ITIMER_REAL). */
+struct ptimer {
+    bool used;
+    int id;
+    int clock;
+    int notify;                    /* SIGEV_* */
+    int signo;
+    int tid;                       /* SIGEV_THREAD_ID */
+    uint64_t value;                /* sigev_value */
+    uint64_t deadline;             /* monotonic ns, 0 = disarmed */
+    uint64_t interval;
+    int overrun;
+};
+
 /* A Linux process. */
 struct lproc {
     int pid;                       /* 0: free */
@@ -124,6 +140,9 @@ struct lproc {
     int sig_pid[NSIG];
     uint64_t sig_addr[NSIG];       /* si_addr of a fault's signal */
     uint64_t rlim[RLIM_NLIMITS][2];   /* soft, hard */
+    struct ptimer timers[MAX_TIMERS];
+    uint64_t sig_value[NSIG];      /* si_value of a timer's signal */
+    int sig_timer[NSIG];           /* si_timerid */
 };
 
 /* System-call arguments as the fault message brings them. */
@@ -194,6 +213,17 @@ long sys_futex(struct lthread *t, const struct sysargs *s);
 long sys_set_robust_list(struct lthread *t, const struct sysargs *s);
 long sys_get_robust_list(struct lthread *t, const struct sysargs *s);
 
+/* timer.c */
+uint64_t timers_next(void);
+void timers_expire(void);
+long sys_setitimer(struct lthread *t, const struct sysargs *s);
+long sys_getitimer(struct lthread *t, const struct sysargs *s);
+long sys_timer_create(struct lthread *t, const struct sysargs *s);
+long sys_timer_settime(struct lthread *t, const struct sysargs *s);
+long sys_timer_gettime(struct lthread *t, const struct sysargs *s);
+long sys_timer_getoverrun(struct lthread *t, const struct sysargs *s);
+long sys_timer_delete(struct lthread *t, const struct sysargs *s);
+
 /* limit.c */
 void limits_default(struct lproc *p);
 /* May p grow by bytes more address space (and data, if data)? */
@@ -225,9 +255,12 @@ void time_expire(void);
 long sys_nanosleep(struct lthread *t, const struct sysargs *s);
 long sys_clock_nanosleep(struct lthread *t, const struct sysargs *s);
 long sys_rt_sigsuspend(struct lthread *t, const struct sysargs *s);
+long sys_ppoll(struct lthread *t, const struct sysargs *s);
 /* Lets t's wait end at deadline (monotonic ns; 0: never); returns
  * POSIX_DEFERRED, or -ETIMEDOUT if it has passed. */
 long time_wait_until(struct lthread *t, uint64_t deadline);
+/* Sets the kernel timer for the next deadline of sleepers and timers. */
+void time_rearm(void);
 /* Takes t off whatever it waits on (a signal came). */
 void interrupt_wait(struct lthread *t);
 

@@ -138,6 +138,11 @@ static long push_frame(struct lthread *t, int sig, struct mica_regs *r)
     f.info.fields[0] = (uint64_t)p->sig_pid[sig];     /* si_pid, si_uid = 0 */
     if (p->sig_addr[sig])
         f.info.fields[0] = p->sig_addr[sig];          /* si_addr for faults */
+    if (f.info.si_code == -2) {                       /* SI_TIMER: si_tid, overrun, value */
+        f.info.fields[0] = (uint64_t)(uint32_t)p->sig_timer[sig] |
+                           (uint64_t)(uint32_t)p->timers[p->sig_timer[sig]].overrun << 32;
+        f.info.fields[1] = p->sig_value[sig];
+    }
     f.uc.uc_sigmask = t->restore_mask ? t->saved_mask : t->sigmask;
     t->restore_mask = false;
     f.uc.ss_sp = t->altstack_sp;

@@ -32,10 +32,10 @@ static uint64_t ns_to_ticks(uint64_t ns)
     return ns / NS * f + ns % NS * f / NS;
 }
 
-/* Sets the kernel timer for the earliest sleeper (or cancels it). */
-static void rearm(void)
+/* Sets the kernel timer for the earliest sleeper or timer (or cancels it). */
+void time_rearm(void)
 {
-    uint64_t first = 0;
+    uint64_t first = timers_next();
     for (int i = 0; i < MAX_THREADS; i++) {
         struct lthread *t = &threads[i];
         if (t->tid && t->timed && (!first || t->deadline_ns < first))
@@ -47,15 +47,16 @@ static void rearm(void)
 
 void time_expire(void)
 {
+    timers_expire();
     uint64_t now = mica_monotonic_ns();
     for (int i = 0; i < MAX_THREADS; i++) {
         struct lthread *t = &threads[i];
         if (t->tid && t->timed && t->deadline_ns <= now) {
             t->timed = false;
-            reply_to(t, t->wait == WAIT_SLEEP ? 0 : -ETIMEDOUT);
+            reply_to(t, t->wait == WAIT_FUTEX ? -ETIMEDOUT : 0);
         }
     }
-    rearm();
+    time_rearm();
 }
 
 void interrupt_wait(struct lthread *t)
@@ -70,7 +71,7 @@ void interrupt_wait(struct lthread *t)
     t->wait = WAIT_NONE;
     t->timed = false;
     if (timed)
-        rearm();
+        time_rearm();
 }
 
 long time_wait_until(struct lthread *t, uint64_t deadline)
@@ -83,7 +84,7 @@ long time_wait_until(struct lthread *t, uint64_t deadline)
     }
     t->timed = true;
     t->deadline_ns = deadline;
-    rearm();
+    time_rearm();
     return POSIX_DEFERRED;
 }
 
@@ -148,4 +149,56 @@ long sys_rt_sigsuspend(struct lthread *t, const struct sysargs *s)
         return -EINTR;
     }
     return POSIX_DEFERRED;
+}
+
+#define POLLIN   0x001
+#define POLLOUT  0x004
+#define POLLNVAL 0x020
+#define MAX_POLL 64
+
+/* ppoll over the console descriptors (always ready: output is written at
+ * once, input is at its end until the tty comes), with pause-like waiting
+ * for a signal when nothing is asked. */
+long sys_ppoll(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t fds = s->a[0], nfds = s->a[1], tmo = s->a[2], mask = s->a[3];
+    if (nfds > MAX_POLL)
+        return -EINVAL;
+    int ready = 0;
+    for (uint64_t i = 0; i < nfds; i++) {
+        struct { int32_t fd; int16_t events, revents; } pf;
+        if (mm_copy_in(t->proc, &pf, fds + i * 8, 8) < 0)
+            return -EFAULT;
+        pf.revents = pf.fd < 0 ? 0 : pf.fd > 2 ? POLLNVAL : (int16_t)(pf.events & (POLLIN | POLLOUT));
+        if (pf.revents)
+            ready++;
+        if (mm_copy_out(t->proc, fds + i * 8, &pf, 8) < 0)
+            return -EFAULT;
+    }
+    if (ready)
+        return ready;
+    uint64_t deadline = 0;
+    if (tmo) {
+        uint64_t ns;
+        long err = read_timespec(t, tmo, &ns);
+        if (err)
+            return err;
+        if (!ns)
+            return 0;
+        deadline = mica_monotonic_ns() + ns;
+    }
+    if (mask) {
+        uint64_t m;
+        if (mm_copy_in(t->proc, &m, mask, 8) < 0)
+            return -EFAULT;
+        t->saved_mask = t->sigmask;
+        t->sigmask = m & ~(SIGBIT(9) | SIGBIT(19));
+        t->restore_mask = true;
+    }
+    t->wait = WAIT_SIGNAL;
+    t->interruptible = true;
+    long r = time_wait_until(t, deadline);
+    if (r == -ETIMEDOUT)
+        return 0;
+    return r;
 }

@@ -50,3 +50,10 @@ def test_memory_mappings_limits_and_fault_info(boot):
     m.expect(r"memory: ok")
     m.expect(r"init exited with status 0")
     assert m.wait_exit() == 0
+
+
+def test_interval_and_posix_timers(boot):
+    m = boot(append="init=/bin/timers")
+    m.expect(r"timers: ok")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0

@@ -16,6 +16,7 @@ from conftest import BUILD
     ("forkexec", "forkexec: ok"),
     ("signals", "signals: ok"),
     ("threads", "threads: ok"),
+    ("timers", "timers: ok"),
 ])
 def test_program_passes_on_linux_too(program, expected):
     binary = BUILD / "linux" / program
