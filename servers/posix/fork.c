@@ -26,6 +26,11 @@ static long share_memory(struct lproc *parent, struct lproc *child)
         unsigned ro = v->prot & ~(unsigned)MICA_R_WRITE;
         if (!ro)
             continue;            /* PROT_NONE: nothing is mapped */
+        if (v->flags & VMA_SHARED) {
+            if (mica_map_copy(parent->kproc, v->start, child->kproc, pages, v->prot) < 0)
+                return -ENOMEM;
+            continue;            /* the same pages, writable in both */
+        }
         if (mica_map_copy(parent->kproc, v->start, child->kproc, pages, ro) < 0)
             return -ENOMEM;
         if ((v->prot & MICA_R_WRITE) && mica_protect_range(parent->kproc, v->start, pages, ro) < 0)

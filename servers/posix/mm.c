@@ -239,8 +239,16 @@ long sys_mmap(struct lthread *t, const struct sysargs *s)
         addr = find_free(p, len);
     if (!addr)
         return -ENOMEM;
-    if (mm_add_vma(p, addr, addr + len, rights_of_prot(prot), 0))
+    bool shared = flags & MAP_SHARED;
+    if (mm_add_vma(p, addr, addr + len, rights_of_prot(prot), shared ? VMA_SHARED : 0))
         return -ENOMEM;
+    /* Shared memory must be the same pages in every process that maps it
+     * through fork: allocate it now, not on first touch. */
+    for (uint64_t a = addr; shared && rights_of_prot(prot) && a < addr + len; a += PAGE)
+        if (!mm_fault(p, a, MICA_R_READ)) {
+            remove_range(p, addr, addr + len);
+            return -ENOMEM;
+        }
     if (!fixed && (!p->mmap_base || addr < p->mmap_base))
         p->mmap_base = addr;
     return (long)addr;

@@ -102,8 +102,9 @@ struct vma {
     unsigned flags;                /* VMA_* */
 };
 
-#define VMA_STACK 1u
-#define VMA_HEAP  2u
+#define VMA_STACK  1u
+#define VMA_HEAP   2u
+#define VMA_SHARED 4u   /* MAP_SHARED: pages are allocated at once and fork shares them */
 
 #define MAX_TIMERS 32
 
