@@ -57,3 +57,9 @@ def test_interval_and_posix_timers(boot):
     m.expect(r"timers: ok")
     m.expect(r"init exited with status 0")
     assert m.wait_exit() == 0
+
+
+def test_memory_of_dead_processes_returns(boot):
+    m = boot(append="init=/bin/leak")
+    m.expect(r"leak: \d+ bytes free before, \d+ after: ok")
+    assert m.wait_exit() == 0
