@@ -10,6 +10,7 @@
 #include "mica/archive.h"
 #include "mica/bootinfo.h"
 #include "mica/elf.h"
+#include "mica/fs.h"
 #include "mica/runtime.h"
 #include "mica/spawn.h"
 #include "mica/string.h"
@@ -153,21 +154,125 @@ static uint64_t build_stack(uint8_t *buf, uint64_t size, const struct elf_image 
 #undef PUSH_BYTES
 }
 
+#define IMAGE_VA    0x3c00000000ul
+#define IMAGE_MAX   (MICA_MAX_FRAME_PAGES * PAGE)
+#define MAX_INTERP  4
+
+/* The program file, read whole from fs into a buffer made on first use. */
+static long read_image(const char *path, const void **data, uint64_t *size)
+{
+    static bool mapped;
+    if (!mapped) {
+        long f = slot_alloc();
+        long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_FRAME, f, MICA_MAX_FRAME_PAGES);
+        for (uint64_t i = 0; !err && i < MICA_MAX_FRAME_PAGES; i++)
+            err = mica_map(MICA_SLOT_SELF, f, IMAGE_VA + i * PAGE, MICA_R_READ | MICA_R_WRITE, i);
+        slot_free(f);
+        if (err)
+            return -ENOMEM;
+        mapped = true;
+    }
+    struct fs_fileid id;
+    uint32_t mode;
+    long err = namei(exec_proc, -100, path, true, &id, &mode);
+    if (err)
+        return err;
+    if ((mode & 0170000) != 0100000)
+        return (mode & 0170000) == 0040000 ? -EACCES : -EACCES;
+    if (!(mode & 0111))
+        return -EACCES;
+    struct fs_stat st;
+    if ((err = fs_getattr(FS_EP, id, &st)))
+        return err;
+    if (st.size > IMAGE_MAX)
+        return -ENOMEM;
+    long n = fs_read(FS_EP, id, 0, (void *)IMAGE_VA, st.size);
+    if (n < 0)
+        return n;
+    *data = (const void *)IMAGE_VA;
+    *size = (uint64_t)n;
+    return 0;
+}
+
+/* The program: from the file system if there is one, else (or if it is
+ * not there) from the boot archive. */
+static long find_image(const char *path, const void **data, uint64_t *size)
+{
+    long err = have_fs ? read_image(path, data, size) : -ENOENT;
+    if (err != -ENOENT)
+        return err;
+    struct archive_entry e;
+    const void *a = archive();
+    while (*path == '/')
+        path++;
+    if (archive_find(a, archive_size, path, &e))
+        return -ENOENT;
+    *data = e.data;
+    *size = e.size;
+    return 0;
+}
+
+/* "#!interp [arg]": the new argv is interp, arg, path, argv[1..]. */
+static long script_argv(const char *data, uint64_t size, const char *path,
+                        const char *const *argv, const char **out, char *line)
+{
+    uint64_t n = 2;
+    while (n < size && n < 255 && data[n] != '\n')
+        n++;
+    memcpy(line, data + 2, n - 2);
+    line[n - 2] = '\0';
+    char *interp = line;
+    while (*interp == ' ' || *interp == '\t')
+        interp++;
+    char *arg = interp;
+    while (*arg && *arg != ' ' && *arg != '\t')
+        arg++;
+    if (*arg)
+        *arg++ = '\0';
+    while (*arg == ' ' || *arg == '\t')
+        arg++;
+    for (char *e = arg + strlen(arg); e > arg && (e[-1] == ' ' || e[-1] == '\t'); )
+        *--e = '\0';
+    if (!*interp)
+        return -ENOEXEC;
+    int k = 0;
+    out[k++] = interp;
+    if (*arg)
+        out[k++] = arg;
+    out[k++] = path;
+    for (int i = 1; argv && argv[i] && k < 255; i++)
+        out[k++] = argv[i];
+    out[k] = 0;
+    return 0;
+}
+
+struct lproc *exec_proc;
+
 struct lthread *exec_new(int ppid, const char *path, const char *const *argv,
                          const char *const *envp, long *err)
 {
     static uint8_t stack_image[ARGS_MAX];
-    struct archive_entry e;
+    static const char *script_args[MAX_INTERP][256];
+    static char lines[MAX_INTERP][256];
     struct elf_image img;
     const char *why;
-    const void *a = archive();
-    while (*path == '/')
-        path++;
-    if (archive_find(a, archive_size, path, &e)) {
-        *err = -ENOENT;
-        return NULL;
+    const void *data;
+    uint64_t size;
+    for (int depth = 0;; depth++) {
+        if ((*err = find_image(path, &data, &size)))
+            return NULL;
+        if (size < 2 || memcmp(data, "#!", 2))
+            break;
+        if (depth == MAX_INTERP) {
+            *err = -ELOOP;
+            return NULL;
+        }
+        if ((*err = script_argv(data, size, path, argv, script_args[depth], lines[depth])))
+            return NULL;
+        argv = script_args[depth];
+        path = argv[0];
     }
-    if (elf_check(e.data, e.size, USER_LIMIT, &img, &why)) {
+    if (elf_check(data, size, USER_LIMIT, &img, &why)) {
         *err = -ENOEXEC;
         return NULL;
     }
@@ -178,7 +283,7 @@ struct lthread *exec_new(int ppid, const char *path, const char *const *argv,
     }
     struct lproc *p = t->proc;
     uint64_t sp = build_stack(stack_image, sizeof stack_image, &img, argv, envp);
-    *err = sp ? load_segments(p, e.data, &img) : -E2BIG;
+    *err = sp ? load_segments(p, data, &img) : -E2BIG;
     if (!*err)
         *err = mm_add_vma(p, STACK_TOP - STACK_SIZE, STACK_TOP, MICA_R_READ | MICA_R_WRITE,
                           VMA_STACK);

@@ -89,6 +89,7 @@ long sys_clone(struct lthread *t, const struct sysargs *s)
     cp->pgid = pp->pgid;
     cp->sid = pp->sid;
     memcpy(cp->rlim, pp->rlim, sizeof cp->rlim);
+    files_fork(cp, pp);
     c->sigmask = t->sigmask;
     c->altstack_sp = t->altstack_sp;
     c->altstack_size = t->altstack_size;
@@ -140,7 +141,9 @@ long sys_execve(struct lthread *t, const struct sysargs *s)
     if ((n = copy_strings(p, s->a[2], envp, MAX_ARGV, strings, &used)) < 0)
         return n;
     long err;
+    exec_proc = p;
     struct lthread *nt = exec_new(p->ppid, path, argv, envp, &err);
+    exec_proc = NULL;
     if (!nt)
         return err;
     /* The new image takes over the caller's identity. */

@@ -8,6 +8,7 @@
 
 #include "mica/runtime.h"
 #include "mica/spawn.h"
+#include "mica/fs.h"
 #include "mica/string.h"
 #include "mica/sys.h"
 
@@ -46,10 +47,16 @@ static void start_init(void)
             p++;
     }
     long err;
-    if (!argc || !exec_new(0, argv[0], argv, envp, &err)) {
+    struct lthread *t = argc ? exec_new(0, argv[0], argv, envp, &err) : NULL;
+    if (!t) {
         debug_printf("posix: cannot run init '%s': %ld\n", args, argc ? err : -ENOENT);
         posix_init_exited(127 << 8);
+        return;
     }
+    files_init_console(t->proc);
+    if (have_fs)
+        fs_root(FS_EP, &t->proc->fs.cwd);
+    memcpy(t->proc->fs.cwd_path, "/", 2);
 }
 
 #define SEGV_MAPERR 1
@@ -123,6 +130,8 @@ static bool handle(struct lthread *t, uint64_t label, const uint64_t *w, const u
 int main(void *arg)
 {
     (void)arg;
+    struct fs_fileid root;
+    have_fs = fs_root(FS_EP, &root) == 0;
     if (signal_init() || time_init()) {
         debug_printf("posix: out of memory\n");
         return 1;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "file.h"
 #include "mica/service.h"
 #include "mica/syscall.h"
 #include "mica/sys.h"
@@ -142,6 +143,8 @@ struct lproc {
     uint64_t sig_addr[NSIG];       /* si_addr of a fault's signal */
     uint64_t rlim[RLIM_NLIMITS][2];   /* soft, hard */
     struct ptimer timers[MAX_TIMERS];
+    struct fdtable files;
+    struct fsview fs;
     uint64_t sig_value[NSIG];      /* si_value of a timer's signal */
     int sig_timer[NSIG];           /* si_timerid */
 };
@@ -265,17 +268,77 @@ void time_rearm(void);
 /* Takes t off whatever it waits on (a signal came). */
 void interrupt_wait(struct lthread *t);
 
+/* file.c */
+#define FS_EP SERVICE_SLOT_CLIENT(SERVICE_FS)
+extern bool have_fs;                  /* a file system is mounted */
+void files_init_console(struct lproc *p);
+void files_fork(struct lproc *child, const struct lproc *parent);
+void files_exec(struct lproc *p);     /* closes the close-on-exec ones */
+void files_close_all(struct lproc *p);
+struct ofile *file_get(struct lproc *p, uint64_t fd);
+long file_install(struct lproc *p, struct ofile *f, bool cloexec, int from);
+struct ofile *file_new(enum ofile_kind kind);
+void file_put(struct ofile *f);
+long sys_close(struct lthread *t, const struct sysargs *s);
+long sys_close_range(struct lthread *t, const struct sysargs *s);
+long sys_lseek(struct lthread *t, const struct sysargs *s);
+long sys_pread64(struct lthread *t, const struct sysargs *s);
+long sys_pwrite64(struct lthread *t, const struct sysargs *s);
+long sys_readv(struct lthread *t, const struct sysargs *s);
+long sys_dup(struct lthread *t, const struct sysargs *s);
+long sys_dup3(struct lthread *t, const struct sysargs *s);
+long sys_fcntl(struct lthread *t, const struct sysargs *s);
+long sys_fsync(struct lthread *t, const struct sysargs *s);
+long sys_sync(struct lthread *t, const struct sysargs *s);
+long sys_ftruncate(struct lthread *t, const struct sysargs *s);
+long sys_getdents64(struct lthread *t, const struct sysargs *s);
+
+/* namei.c */
+/* Resolves path (relative to dirfd, or cwd with AT_FDCWD) to a file:
+ * follow says whether a final symlink is followed; *mode gets its mode. */
+long namei(struct lproc *p, int dirfd, const char *path, bool follow, struct fs_fileid *out,
+           uint32_t *mode);
+long sys_openat(struct lthread *t, const struct sysargs *s);
+long sys_newfstatat(struct lthread *t, const struct sysargs *s);
+long sys_fstat(struct lthread *t, const struct sysargs *s);
+long sys_statx(struct lthread *t, const struct sysargs *s);
+long sys_mkdirat(struct lthread *t, const struct sysargs *s);
+long sys_mknodat(struct lthread *t, const struct sysargs *s);
+long sys_unlinkat(struct lthread *t, const struct sysargs *s);
+long sys_renameat2(struct lthread *t, const struct sysargs *s);
+long sys_linkat(struct lthread *t, const struct sysargs *s);
+long sys_symlinkat(struct lthread *t, const struct sysargs *s);
+long sys_readlinkat(struct lthread *t, const struct sysargs *s);
+long sys_faccessat(struct lthread *t, const struct sysargs *s);
+long sys_fchmodat(struct lthread *t, const struct sysargs *s);
+long sys_fchmod(struct lthread *t, const struct sysargs *s);
+long sys_fchownat(struct lthread *t, const struct sysargs *s);
+long sys_fchown(struct lthread *t, const struct sysargs *s);
+long sys_utimensat(struct lthread *t, const struct sysargs *s);
+long sys_truncate(struct lthread *t, const struct sysargs *s);
+long sys_chdir(struct lthread *t, const struct sysargs *s);
+long sys_fchdir(struct lthread *t, const struct sysargs *s);
+long sys_getcwd(struct lthread *t, const struct sysargs *s);
+long sys_umask(struct lthread *t, const struct sysargs *s);
+long sys_statfs(struct lthread *t, const struct sysargs *s);
+long sys_fstatfs(struct lthread *t, const struct sysargs *s);
+
 /* exec.c */
+/* The process whose cwd relative program paths are resolved in (NULL for
+ * init, whose path is absolute). */
+extern struct lproc *exec_proc;
 /* Starts the program path (argv, envp: NULL-terminated) in a new process
  * whose parent is ppid; returns its first thread or NULL with *err. */
 struct lthread *exec_new(int ppid, const char *path, const char *const *argv,
                          const char *const *envp, long *err);
 
 /* console.c */
+long console_write(struct lthread *t, uint64_t buf, uint64_t len);
+long console_read(struct lthread *t, uint64_t buf, uint64_t len);
+long sys_ioctl(struct lthread *t, const struct sysargs *s);
 long sys_write(struct lthread *t, const struct sysargs *s);
 long sys_writev(struct lthread *t, const struct sysargs *s);
 long sys_read(struct lthread *t, const struct sysargs *s);
-long sys_ioctl(struct lthread *t, const struct sysargs *s);
 
 /* misc.c */
 long sys_uname(struct lthread *t, const struct sysargs *s);

@@ -176,6 +176,7 @@ static bool reap_for_waiter(struct lproc *parent, struct lproc *child);
 /* Frees p's threads and kernel objects (and so all its memory). */
 static void release(struct lproc *p)
 {
+    files_close_all(p);
     for (int i = 0; i < MAX_THREADS; i++)
         if (threads[i].tid && threads[i].proc == p)
             free_thread(&threads[i]);
@@ -213,6 +214,11 @@ long proc_take_over(struct lthread *nt, struct lthread *old)
     np->pgid = op->pgid;
     np->sid = op->sid;
     memcpy(np->rlim, op->rlim, sizeof np->rlim);
+    /* The descriptors stay (but close-on-exec ones), and the cwd. */
+    np->files = op->files;
+    memset(&op->files, 0, sizeof op->files);
+    np->fs = op->fs;
+    files_exec(np);
     nt->sigmask = old->sigmask;
     nt->pending = old->pending;
     release(op);

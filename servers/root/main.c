@@ -43,7 +43,7 @@ static bool wait_ready(struct server *s)
 static bool uses_ready(const struct server_rights *r)
 {
     for (unsigned id = 1; id < SERVICES; id++)
-        if ((r->uses & USES(id)) && !servers[id].ready)
+        if ((r->needs & USES(id)) && !servers[id].ready)
             return false;
     return true;
 }

@@ -122,7 +122,7 @@ int server_start(struct server *s, const char *args)
     if (r->device == NEED_ARCHIVE)
         caps[n++] = (struct spawn_cap){ MICA_SLOT_ARCHIVE, SERVICE_SLOT_FIRST, MICA_R_READ, 0 };
     for (unsigned id = 1; id < SERVICES; id++)
-        if ((r->uses & USES(id)) && servers[id].ep > 0)
+        if ((r->uses & USES(id)) && servers[id].ep > 0 && servers[id].ready)
             caps[n++] = (struct spawn_cap){ servers[id].ep, SERVICE_SLOT_CLIENT(id),
                                             MICA_R_WRITE, 0 };
     struct spawn_args a = {

@@ -31,6 +31,7 @@ struct server_rights {
     enum device_need device;
     uint32_t uses;              /* services it is a client of: bit id, each
                                  * endpoint at SERVICE_SLOT_CLIENT(id) */
+    uint32_t needs;             /* of those, the ones it cannot start without */
 };
 
 #define USES(id) (1u << (id))

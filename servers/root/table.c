@@ -6,10 +6,10 @@
 #include "root.h"
 
 const struct server_rights server_table[] = {
-    /* name  id           pages prio device             clients of */
-    { "blk", SERVICE_BLK, 1024, 200, NEED_VIRTIO_BLOCK, 0 },
-    { "fs",  SERVICE_FS,  8192, 150, NEED_NONE,         USES(SERVICE_BLK) },
-    { "posix", SERVICE_POSIX, 32768, 120, NEED_ARCHIVE,   0 },
+    /* name    id             pages  prio device             uses / needs */
+    { "blk",   SERVICE_BLK,   1024,  200, NEED_VIRTIO_BLOCK, 0, 0 },
+    { "fs",    SERVICE_FS,    8192,  150, NEED_NONE,         USES(SERVICE_BLK), USES(SERVICE_BLK) },
+    { "posix", SERVICE_POSIX, 32768, 120, NEED_ARCHIVE,      USES(SERVICE_FS), 0 },
 };
 
 const unsigned server_count = sizeof server_table / sizeof server_table[0];
@@ -17,5 +17,5 @@ const unsigned server_count = sizeof server_table / sizeof server_table[0];
 /* A native init (until the POSIX personality runs /sbin/init): a client
  * of blk and fs. */
 const struct server_rights init_rights = {
-    0, SERVICE_INIT, 4096, 100, NEED_NONE, USES(SERVICE_BLK) | USES(SERVICE_FS),
+    0, SERVICE_INIT, 4096, 100, NEED_NONE, USES(SERVICE_BLK) | USES(SERVICE_FS), 0,
 };

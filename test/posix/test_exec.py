@@ -63,3 +63,19 @@ def test_memory_of_dead_processes_returns(boot):
     m = boot(append="init=/bin/leak")
     m.expect(r"leak: \d+ bytes free before, \d+ after: ok")
     assert m.wait_exit() == 0
+
+
+def test_files_through_fs(boot, tmp_path):
+    import shutil
+    import subprocess
+    from conftest import BUILD
+    img = tmp_path / "disk.img"
+    shutil.copy(BUILD / "disk.img", img)
+    m = boot(append="init=/bin/files", disk=img)
+    m.expect(r"files: ok")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0
+    fsck = subprocess.run(["e2fsck", "-fn", str(img)], capture_output=True, text=True)
+    assert fsck.returncode == 0, fsck.stdout
+    cat = subprocess.run(["debugfs", "-R", "cat /tmp/stdio.txt", str(img)], capture_output=True)
+    assert cat.stdout == b"line 42\n"

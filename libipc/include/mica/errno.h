@@ -12,6 +12,7 @@
 #define ESRCH            3
 #define EINTR            4
 #define EIO              5
+#define ENXIO            6
 #define E2BIG            7
 #define ENOEXEC          8
 #define EBADF            9
@@ -27,11 +28,15 @@
 #define ENOTDIR         20
 #define EISDIR          21
 #define EINVAL          22
+#define ENFILE          23
+#define EMFILE          24
 #define ENOTTY          25
 #define EFBIG           27
 #define ENOSPC          28
+#define ESPIPE          29
 #define EROFS           30
 #define EMLINK          31
+#define EPIPE           32
 #define ERANGE          34
 #define ENAMETOOLONG    36
 #define ENOSYS          38
@@ -43,6 +48,7 @@
 #define EUCLEAN        117
 
 /* The thread holding the reply right died or deleted it unanswered. */
+#define EOWNERDEAD     130
 #define EPEERDIED      512
 
 #endif

@@ -1,0 +1,93 @@
+/* Files through posix and fs: open/creat flags, read/write/lseek, pread,
+ * stat, directories, rename, links, symlinks, cwd, dup, fcntl, devices. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int failures;
+#define EXPECT(c) do { if (!(c)) { printf("files: failed: %s (line %d, errno %d)\n", #c, __LINE__, errno); failures++; } } while (0)
+
+int main(void)
+{
+    char buf[256];
+    mkdir("/tmp", 0777);
+    EXPECT(chdir("/tmp") == 0);
+    EXPECT(mkdir("files-test", 0755) == 0);
+    EXPECT(chdir("files-test") == 0);
+    EXPECT(getcwd(buf, sizeof buf) && strcmp(buf, "/tmp/files-test") == 0);
+
+    int fd = open("a.txt", O_CREAT | O_EXCL | O_RDWR, 0644);
+    EXPECT(fd >= 0);
+    EXPECT(write(fd, "hello world", 11) == 11);
+    EXPECT(lseek(fd, 0, SEEK_SET) == 0);
+    EXPECT(read(fd, buf, 5) == 5 && !memcmp(buf, "hello", 5));
+    EXPECT(pread(fd, buf, 5, 6) == 5 && !memcmp(buf, "world", 5));
+    EXPECT(lseek(fd, 0, SEEK_END) == 11);
+    EXPECT(open("a.txt", O_CREAT | O_EXCL | O_RDWR, 0644) == -1 && errno == EEXIST);
+    struct stat st;
+    EXPECT(fstat(fd, &st) == 0 && st.st_size == 11 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0644);
+    close(fd);
+
+    fd = open("a.txt", O_WRONLY | O_APPEND);
+    EXPECT(write(fd, "!", 1) == 1);
+    close(fd);
+    EXPECT(stat("a.txt", &st) == 0 && st.st_size == 12);
+    fd = open("a.txt", O_RDWR | O_TRUNC);
+    EXPECT(fstat(fd, &st) == 0 && st.st_size == 0);
+    int fd2 = dup(fd);
+    EXPECT(fd2 > fd);
+    EXPECT(write(fd2, "xy", 2) == 2 && lseek(fd, 0, SEEK_CUR) == 2);   /* shared offset */
+    EXPECT(fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC);
+    close(fd);
+    close(fd2);
+
+    EXPECT(mkdir("d", 0755) == 0 && mkdir("d", 0755) == -1 && errno == EEXIST);
+    EXPECT(rename("a.txt", "d/b.txt") == 0);
+    EXPECT(link("d/b.txt", "c.txt") == 0);
+    EXPECT(symlink("d/b.txt", "s") == 0);
+    EXPECT(readlink("s", buf, sizeof buf) == 7 && !memcmp(buf, "d/b.txt", 7));
+    EXPECT(stat("s", &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 2);
+    EXPECT(lstat("s", &st) == 0 && S_ISLNK(st.st_mode));
+    EXPECT(open("s", O_RDONLY | O_NOFOLLOW) == -1 && errno == ELOOP);
+    EXPECT(symlink("loop2", "loop1") == 0 && symlink("loop1", "loop2") == 0);
+    EXPECT(open("loop1", O_RDONLY) == -1 && errno == ELOOP);
+    EXPECT(rmdir("d") == -1 && errno == ENOTEMPTY);
+    EXPECT(open("d/b.txt/x", O_RDONLY) == -1 && errno == ENOTDIR);
+    EXPECT(access("d/b.txt", R_OK | W_OK) == 0);
+
+    int n = 0;
+    DIR *dir = opendir(".");
+    struct dirent *de;
+    while (dir && (de = readdir(dir)))
+        n++;
+    closedir(dir);
+    EXPECT(n == 7);              /* . .. d c.txt s loop1 loop2 */
+
+    EXPECT(unlink("c.txt") == 0 && unlink("s") == 0 && unlink("loop1") == 0 && unlink("loop2") == 0);
+    EXPECT(unlink("d/b.txt") == 0 && rmdir("d") == 0);
+    EXPECT(chdir("..") == 0 && rmdir("files-test") == 0);
+
+    fd = open("/dev/null", O_RDWR);
+    EXPECT(fd >= 0 && write(fd, "x", 1) == 1 && read(fd, buf, 1) == 0);
+    close(fd);
+    fd = open("/dev/zero", O_RDONLY);
+    EXPECT(fd >= 0 && read(fd, buf, 8) == 8 && buf[3] == 0);
+    close(fd);
+    fd = open("/dev/full", O_WRONLY);
+    EXPECT(fd >= 0 && write(fd, "x", 1) == -1 && errno == ENOSPC);
+    close(fd);
+
+    FILE *f = fopen("/tmp/stdio.txt", "w");
+    EXPECT(f && fprintf(f, "line %d\n", 42) == 8 && fclose(f) == 0);
+    f = fopen("/tmp/stdio.txt", "r");
+    EXPECT(f && fgets(buf, sizeof buf, f) && !strcmp(buf, "line 42\n"));
+    fclose(f);
+    printf("files: %s\n", failures ? "FAILED" : "ok");
+    return failures;
+}
