@@ -73,13 +73,14 @@ static void fill_devices(struct mica_bootinfo *bi, const struct boot_info *dt)
     for (int i = 0; i < dt->nvirtio && bi->ndevices < MICA_MAX_DEVICES; i++)
         bi->devices[bi->ndevices++] = (struct mica_device){
             dt->virtio[i].reg.base, dt->virtio[i].reg.size, dt->virtio[i].irq,
-            MICA_DEV_VIRTIO_MMIO };
+            MICA_DEV_VIRTIO_MMIO, 0, 0 };
     if (dt->has_uart && bi->ndevices < MICA_MAX_DEVICES)
         bi->devices[bi->ndevices++] = (struct mica_device){
-            dt->uart.reg.base, dt->uart.reg.size, dt->uart.irq, MICA_DEV_UART_16550 };
+            dt->uart.reg.base, dt->uart.reg.size, dt->uart.irq, MICA_DEV_UART_16550,
+            dt->uart_reg_shift, 0 };
     if (dt->has_rtc && bi->ndevices < MICA_MAX_DEVICES)
         bi->devices[bi->ndevices++] = (struct mica_device){
-            dt->rtc.reg.base, dt->rtc.reg.size, dt->rtc.irq, MICA_DEV_GOLDFISH_RTC };
+            dt->rtc.reg.base, dt->rtc.reg.size, dt->rtc.irq, MICA_DEV_GOLDFISH_RTC, 0, 0 };
 }
 
 static void fill_bootinfo(struct mica_bootinfo *bi, const struct cmdline *cmd,

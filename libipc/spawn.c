@@ -104,15 +104,21 @@ static int load(long budget, long proc, const void *file, const struct elf_image
     for (int i = 0; i < img->nseg; i++) {
         const struct elf_segment *s = &img->seg[i];
         uint64_t start = s->vaddr & ~(PAGE - 1);
-        uint32_t npages = (uint32_t)(((s->vaddr + s->memsz + PAGE - 1) & ~(PAGE - 1)) - start) / PAGE;
-        struct seg_fill sf = { file, s, start };
-        long f = new_frame(budget, npages, fill_segment, &sf);
-        if (f < 0)
-            return (int)f;
-        int r = map_all(proc, f, start, npages, rights_of(s->flags));
-        slot_free(f);
-        if (r)
-            return r;
+        uint64_t end = (s->vaddr + s->memsz + PAGE - 1) & ~(PAGE - 1);
+        /* A frame holds at most MICA_MAX_FRAME_PAGES pages: big segments
+         * (a large .bss) take several. */
+        for (uint64_t at = start; at < end; at += MICA_MAX_FRAME_PAGES * PAGE) {
+            uint64_t left = (end - at) / PAGE;
+            uint32_t npages = (uint32_t)(left < MICA_MAX_FRAME_PAGES ? left : MICA_MAX_FRAME_PAGES);
+            struct seg_fill sf = { file, s, at };
+            long f = new_frame(budget, npages, fill_segment, &sf);
+            if (f < 0)
+                return (int)f;
+            int r = map_all(proc, f, at, npages, rights_of(s->flags));
+            slot_free(f);
+            if (r)
+                return r;
+        }
     }
     return 0;
 }
@@ -120,11 +126,13 @@ static int load(long budget, long proc, const void *file, const struct elf_image
 static void fill_args(const void *ctx, char *page, uint64_t i)
 {
     (void)i;
+    const struct spawn_args *sa = ctx;
     struct mica_args *a = (struct mica_args *)page;
-    const char *cmdline = ctx ? ctx : "";
+    const char *cmdline = sa->args ? sa->args : "";
     size_t n = strnlen(cmdline, PAGE - sizeof *a - 1);
     a->timebase_freq = mica_timebase_freq;
     a->realtime_offset_ns = mica_realtime_offset_ns;
+    a->console_shift = sa->console_shift;
     memcpy(a->cmdline, cmdline, n);
     a->cmdline[n] = '\0';
 }
@@ -158,7 +166,7 @@ static int build(const struct spawn_args *a, struct child *c, const struct archi
     r = map_all(c->proc, stack, MICA_STACK_TOP - MICA_STACK_PAGES * PAGE, MICA_STACK_PAGES,
                 MICA_R_READ | MICA_R_WRITE);
     slot_free(stack);
-    long args = r ? -1 : new_frame(a->budget, 1, fill_args, a->args);
+    long args = r ? -1 : new_frame(a->budget, 1, fill_args, a);
     if (args < 0)
         return r ? r : (int)args;
     r = map_all(c->proc, args, MICA_ARGS_VA, 1, MICA_R_READ);

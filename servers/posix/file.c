@@ -48,8 +48,10 @@ struct ofile *file_new(enum ofile_kind kind)
 
 void file_put(struct ofile *f)
 {
-    if (f && f->refs > 0)
-        f->refs--;
+    if (!f || f->refs <= 0)
+        return;
+    if (--f->refs == 0 && (f->kind == OF_PIPE_READ || f->kind == OF_PIPE_WRITE))
+        pipe_close(f);
 }
 
 struct ofile *file_get(struct lproc *p, uint64_t fd)
@@ -159,7 +161,7 @@ static long do_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t l
         return -EBADF;
     switch (f->kind) {
     case OF_CONSOLE:
-        return console_read(t, buf, len);
+        return console_read(t, f, buf, len);
     case OF_NULL:
         return 0;
     case OF_ZERO:
@@ -176,6 +178,10 @@ static long do_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t l
     }
     case OF_RANDOM:
         return fill_random(t, buf, len);
+    case OF_PIPE_READ:
+        return pipe_read(t, f, buf, len);
+    case OF_PIPE_WRITE:
+        return -EBADF;
     case OF_FILE:
         if ((f->mode & S_IFMT) == S_IFDIR)
             return -EISDIR;
@@ -201,6 +207,10 @@ static long do_write(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t 
         return (long)len;
     case OF_FULL:
         return -ENOSPC;
+    case OF_PIPE_WRITE:
+        return pipe_write(t, f, buf, len);
+    case OF_PIPE_READ:
+        return -EBADF;
     case OF_FILE:
         break;
     }
@@ -251,6 +261,24 @@ long sys_pwrite64(struct lthread *t, const struct sysargs *s)
     return f->kind == OF_CONSOLE ? -ESPIPE : do_write(t, f, s->a[1], s->a[2], &off, true);
 }
 
+/* writev of at most PIPE_BUF bytes to a pipe goes in whole, as POSIX
+ * requires; returns -1 when that does not apply. */
+static long pipe_writev_whole(struct lthread *t, struct ofile *f, uint64_t iov, uint64_t cnt)
+{
+    static uint8_t gather[4096];
+    uint64_t len = 0;
+    if (cnt > 64)
+        return -1;
+    for (uint64_t i = 0; i < cnt; i++) {
+        uint64_t v[2];
+        if (mm_copy_in(t->proc, v, iov + i * 16, 16) < 0 || len + v[1] > sizeof gather ||
+            mm_copy_in(t->proc, gather + len, v[0], v[1]) < 0)
+            return -1;
+        len += v[1];
+    }
+    return pipe_write_whole(f, gather, len) ? (long)len : -1;
+}
+
 static long vectored(struct lthread *t, const struct sysargs *s, bool write)
 {
     struct ofile *f = file_get(t->proc, s->a[0]);
@@ -259,6 +287,11 @@ static long vectored(struct lthread *t, const struct sysargs *s, bool write)
         return -EBADF;
     if (cnt > 1024)
         return -EINVAL;
+    if (write && f->kind == OF_PIPE_WRITE) {
+        long n = pipe_writev_whole(t, f, iov, cnt);
+        if (n >= 0)
+            return n;
+    }
     long total = 0;
     for (uint64_t i = 0; i < cnt; i++) {
         uint64_t v[2];
@@ -299,7 +332,7 @@ long sys_lseek(struct lthread *t, const struct sysargs *s)
     int64_t off = (int64_t)s->a[1], base;
     if (!f)
         return -EBADF;
-    if (f->kind == OF_CONSOLE)
+    if (f->kind == OF_CONSOLE || f->kind == OF_PIPE_READ || f->kind == OF_PIPE_WRITE)
         return -ESPIPE;
     if (f->kind != OF_FILE)
         return 0;

@@ -23,6 +23,8 @@ enum ofile_kind {
     OF_ZERO,          /* /dev/zero */
     OF_FULL,          /* /dev/full */
     OF_RANDOM,        /* /dev/random, /dev/urandom */
+    OF_PIPE_READ,     /* the ends of a pipe (pipe.c) */
+    OF_PIPE_WRITE,
 };
 
 struct ofile {
@@ -32,6 +34,7 @@ struct ofile {
     uint32_t mode;                 /* file type and permissions at open */
     uint64_t offset;
     uint32_t flags;                /* O_* status flags and access mode */
+    int pipe;                      /* OF_PIPE_*: which pipe */
 };
 
 /* A process's descriptor table. */

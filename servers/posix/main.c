@@ -143,7 +143,10 @@ int main(void *arg)
     long err = mica_recv(posix_ep, &m);
     for (;;) {
         if (!err && MICA_INFO_LABEL(m.info) == MICA_LABEL_NOTIFY) {
-            time_expire();
+            if (m.badge & POSIX_CONSOLE_BIT)
+                console_interrupt();
+            if (m.badge & POSIX_TIMER_BIT)
+                time_expire();
             m = (struct mica_msg){ 0 };
             err = mica_recv(posix_ep, &m);
             continue;

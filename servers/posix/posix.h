@@ -66,6 +66,9 @@ enum wait_kind {
     WAIT_SLEEP,          /* nanosleep, clock_nanosleep */
     WAIT_SIGNAL,         /* rt_sigsuspend */
     WAIT_FUTEX,
+    WAIT_PIPE,           /* read of an empty pipe, write to a full one */
+    WAIT_POLL,           /* ppoll: io_buf = the fds, io_len = how many */
+    WAIT_TTY,            /* read of the console with no input yet */
 };
 
 struct lproc;
@@ -94,6 +97,9 @@ struct lthread {
     bool timed;                    /* the wait ends at deadline_ns */
     uint64_t robust_head;          /* set_robust_list */
     char name[16];                 /* prctl(PR_SET_NAME) */
+    struct ofile *io_file;         /* WAIT_PIPE: the pending read or write */
+    uint64_t io_buf, io_len, io_done;
+    bool io_write;
 };
 
 /* A mapped range of a process's address space. */
@@ -254,12 +260,15 @@ long sys_tkill(struct lthread *t, const struct sysargs *s);
 long sys_sigaltstack(struct lthread *t, const struct sysargs *s);
 
 /* time.c */
+#define POSIX_TIMER_BIT   1u
+#define POSIX_CONSOLE_BIT 2u
 int time_init(void);
 void time_expire(void);
 long sys_nanosleep(struct lthread *t, const struct sysargs *s);
 long sys_clock_nanosleep(struct lthread *t, const struct sysargs *s);
 long sys_rt_sigsuspend(struct lthread *t, const struct sysargs *s);
 long sys_ppoll(struct lthread *t, const struct sysargs *s);
+void poll_wake(void);
 /* Lets t's wait end at deadline (monotonic ns; 0: never); returns
  * POSIX_DEFERRED, or -ETIMEDOUT if it has passed. */
 long time_wait_until(struct lthread *t, uint64_t deadline);
@@ -292,6 +301,19 @@ long sys_fsync(struct lthread *t, const struct sysargs *s);
 long sys_sync(struct lthread *t, const struct sysargs *s);
 long sys_ftruncate(struct lthread *t, const struct sysargs *s);
 long sys_getdents64(struct lthread *t, const struct sysargs *s);
+
+/* pipe.c */
+long pipe_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t len);
+long pipe_write(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t len);
+/* Writes len bytes (at most PIPE_BUF) of posix's own data at once if they
+ * fit now; false if not (the caller writes the usual way). */
+bool pipe_write_whole(struct ofile *f, const void *data, uint64_t len);
+void pipe_close(struct ofile *f);
+bool pipe_ready(const struct ofile *f, bool for_write);
+bool pipe_has_data(const struct ofile *f);
+bool pipe_has_reader(const struct ofile *f);
+void pipe_interrupt(struct lthread *t);
+long sys_pipe2(struct lthread *t, const struct sysargs *s);
 
 /* namei.c */
 /* Resolves path (relative to dirfd, or cwd with AT_FDCWD) to a file:
@@ -334,7 +356,11 @@ struct lthread *exec_new(int ppid, const char *path, const char *const *argv,
 
 /* console.c */
 long console_write(struct lthread *t, uint64_t buf, uint64_t len);
-long console_read(struct lthread *t, uint64_t buf, uint64_t len);
+long console_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t len);
+bool console_readable(void);
+int console_init(long ntfn_badged);
+void console_interrupt(void);
+void console_session_ended(int sid);
 long sys_ioctl(struct lthread *t, const struct sysargs *s);
 long sys_write(struct lthread *t, const struct sysargs *s);
 long sys_writev(struct lthread *t, const struct sysargs *s);

@@ -39,6 +39,7 @@ static const syscall_fn handlers[NSYSCALLS] = {
     [55] = sys_fchown,
     [56] = sys_openat,
     [57] = sys_close,
+    [59] = sys_pipe2,
     [61] = sys_getdents64,
     [62] = sys_lseek,
     [65] = sys_readv,

@@ -17,12 +17,19 @@
 
 static long timer_ntfn;
 
+/* posix's one notification, bound to its thread: the kernel timer signals
+ * bit 0 (POSIX_TIMER_BIT), the console's interrupt POSIX_CONSOLE_BIT. */
 int time_init(void)
 {
     timer_ntfn = slot_alloc();
+    long console = slot_alloc();
     long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_NOTIFICATION, timer_ntfn, 0);
     if (!err)
         err = mica_thread_bind(MICA_SLOT_THREAD, timer_ntfn);
+    if (!err)
+        err = mica_cap_copy(timer_ntfn, -1, console, MICA_R_ALL, POSIX_CONSOLE_BIT);
+    if (!err)
+        err = console_init(console);
     return (int)err;
 }
 
@@ -61,6 +68,8 @@ void time_expire(void)
 
 void interrupt_wait(struct lthread *t)
 {
+    if (t->wait == WAIT_PIPE)
+        pipe_interrupt(t);
     if (t->wait == WAIT_SLEEP && t->wait_addr) {
         uint64_t now = mica_monotonic_ns();
         uint64_t left = t->deadline_ns > now ? t->deadline_ns - now : 0;
@@ -153,28 +162,63 @@ long sys_rt_sigsuspend(struct lthread *t, const struct sysargs *s)
 
 #define POLLIN   0x001
 #define POLLOUT  0x004
+#define POLLERR  0x008
+#define POLLHUP  0x010
 #define POLLNVAL 0x020
-#define MAX_POLL 64
+#define MAX_POLL 256
 
-/* ppoll over the console descriptors (always ready: output is written at
- * once, input is at its end until the tty comes), with pause-like waiting
- * for a signal when nothing is asked. */
-long sys_ppoll(struct lthread *t, const struct sysargs *s)
+/* Fills in revents for t's poll array; returns how many are ready, or
+ * -EFAULT. Files and devices are always ready; pipes when they can move. */
+static long poll_scan(struct lthread *t, uint64_t fds, uint64_t nfds)
 {
-    uint64_t fds = s->a[0], nfds = s->a[1], tmo = s->a[2], mask = s->a[3];
-    if (nfds > MAX_POLL)
-        return -EINVAL;
     int ready = 0;
     for (uint64_t i = 0; i < nfds; i++) {
         struct { int32_t fd; int16_t events, revents; } pf;
         if (mm_copy_in(t->proc, &pf, fds + i * 8, 8) < 0)
             return -EFAULT;
-        pf.revents = pf.fd < 0 ? 0 : pf.fd > 2 ? POLLNVAL : (int16_t)(pf.events & (POLLIN | POLLOUT));
+        struct ofile *f = pf.fd < 0 ? NULL : file_get(t->proc, (uint64_t)pf.fd);
+        int16_t want = pf.events | POLLERR | POLLHUP, r;
+        if (pf.fd < 0)
+            r = 0;
+        else if (!f)
+            r = POLLNVAL;
+        else if (f->kind == OF_PIPE_READ)
+            r = pipe_ready(f, false) ? (pipe_ready(f, false) && !pipe_has_data(f) ? POLLHUP : POLLIN) : 0;
+        else if (f->kind == OF_PIPE_WRITE)
+            r = pipe_ready(f, true) ? (pipe_has_reader(f) ? POLLOUT : POLLERR) : 0;
+        else if (f->kind == OF_CONSOLE)
+            r = (int16_t)(POLLOUT | (console_readable() ? POLLIN : 0));
+        else
+            r = POLLIN | POLLOUT;
+        pf.revents = (int16_t)(r & (want | POLLNVAL));
         if (pf.revents)
             ready++;
         if (mm_copy_out(t->proc, fds + i * 8, &pf, 8) < 0)
             return -EFAULT;
     }
+    return ready;
+}
+
+/* Something a poller may wait on changed: answer those now ready. */
+void poll_wake(void)
+{
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct lthread *w = &threads[i];
+        if (!w->tid || w->wait != WAIT_POLL)
+            continue;
+        long n = poll_scan(w, w->io_buf, w->io_len);
+        if (n != 0)
+            reply_to(w, n);
+    }
+}
+
+/* ppoll, with pause-like waiting for a signal when nothing is asked. */
+long sys_ppoll(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t fds = s->a[0], nfds = s->a[1], tmo = s->a[2], mask = s->a[3];
+    if (nfds > MAX_POLL)
+        return -EINVAL;
+    long ready = poll_scan(t, fds, nfds);
     if (ready)
         return ready;
     uint64_t deadline = 0;
@@ -195,7 +239,9 @@ long sys_ppoll(struct lthread *t, const struct sysargs *s)
         t->sigmask = m & ~(SIGBIT(9) | SIGBIT(19));
         t->restore_mask = true;
     }
-    t->wait = WAIT_SIGNAL;
+    t->wait = nfds ? WAIT_POLL : WAIT_SIGNAL;
+    t->io_buf = fds;
+    t->io_len = nfds;
     t->interruptible = true;
     long r = time_wait_until(t, deadline);
     if (r == -ETIMEDOUT)

@@ -101,6 +101,33 @@ static int device_caps(struct spawn_cap *caps, int *n)
     return 0;
 }
 
+/* The console UART's registers and interrupt, made once; the register
+ * spacing goes in the server's arguments (console_shift). */
+static uint32_t console_shift;
+
+static int console_caps(struct spawn_cap *caps, int *n)
+{
+    static long regs, irq;
+    if (!regs) {
+        const struct mica_device *u = 0;
+        for (uint32_t i = 0; i < bootinfo->ndevices; i++)
+            if (bootinfo->devices[i].kind == MICA_DEV_UART_16550)
+                u = &bootinfo->devices[i];
+        if (!u)
+            return 0;            /* no UART: posix keeps the debug console */
+        regs = slot_alloc();
+        irq = slot_alloc();
+        if (mica_device_frame(MICA_SLOT_DEVICE_CONTROL, MICA_SLOT_BUDGET, u->base & ~4095ul, 1,
+                              regs) ||
+            mica_irq_get(MICA_SLOT_IRQ_CONTROL, u->irq, irq))
+            return -EBUSY;
+        console_shift = u->reg_shift;
+    }
+    caps[(*n)++] = (struct spawn_cap){ regs, SERVICE_SLOT_FIRST + 1, MICA_R_ALL, 0 };
+    caps[(*n)++] = (struct spawn_cap){ irq, SERVICE_SLOT_FIRST + 2, MICA_R_ALL, 0 };
+    return 0;
+}
+
 int server_start(struct server *s, const char *args)
 {
     const struct server_rights *r = s->rights;
@@ -119,8 +146,10 @@ int server_start(struct server *s, const char *args)
     caps[n++] = (struct spawn_cap){ s->ep, SERVICE_SLOT_EP, MICA_R_ALL, 0 };
     if (r->device == NEED_VIRTIO_BLOCK && (err = device_caps(caps, &n)))
         return (int)err;
-    if (r->device == NEED_ARCHIVE)
+    if (r->device == NEED_ARCHIVE || r->device == NEED_CONSOLE)
         caps[n++] = (struct spawn_cap){ MICA_SLOT_ARCHIVE, SERVICE_SLOT_FIRST, MICA_R_READ, 0 };
+    if (r->device == NEED_CONSOLE && (err = console_caps(caps, &n)))
+        return (int)err;
     for (unsigned id = 1; id < SERVICES; id++)
         if ((r->uses & USES(id)) && servers[id].ep > 0 && servers[id].ready)
             caps[n++] = (struct spawn_cap){ servers[id].ep, SERVICE_SLOT_CLIENT(id),
@@ -129,6 +158,7 @@ int server_start(struct server *s, const char *args)
         .name = r->name, .budget = s->budget, .child_budget = s->budget,
         .fault_ep = root_ep, .fault_badge = FAULT_BIT | r->id, .prio = r->prio,
         .args = args, .caps = caps, .ncaps = n, .nslots = 1024,
+        .console_shift = console_shift,
     };
     err = spawn(&a, &s->child);
     if (err)

@@ -20,6 +20,7 @@ enum device_need {
     NEED_NONE,
     NEED_VIRTIO_BLOCK,    /* registers, interrupt and notification of the disk */
     NEED_ARCHIVE,         /* the boot archive (programs to run), read-only */
+    NEED_CONSOLE,         /* the boot archive, and the console UART with its interrupt */
 };
 
 /* One line of the table of server rights. */

@@ -9,7 +9,7 @@ const struct server_rights server_table[] = {
     /* name    id             pages  prio device             uses / needs */
     { "blk",   SERVICE_BLK,   1024,  200, NEED_VIRTIO_BLOCK, 0, 0 },
     { "fs",    SERVICE_FS,    8192,  150, NEED_NONE,         USES(SERVICE_BLK), USES(SERVICE_BLK) },
-    { "posix", SERVICE_POSIX, 32768, 120, NEED_ARCHIVE,      USES(SERVICE_FS), 0 },
+    { "posix", SERVICE_POSIX, 32768, 120, NEED_CONSOLE,      USES(SERVICE_FS), 0 },
 };
 
 const unsigned server_count = sizeof server_table / sizeof server_table[0];

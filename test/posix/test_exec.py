@@ -79,3 +79,10 @@ def test_files_through_fs(boot, tmp_path):
     assert fsck.returncode == 0, fsck.stdout
     cat = subprocess.run(["debugfs", "-R", "cat /tmp/stdio.txt", str(img)], capture_output=True)
     assert cat.stdout == b"line 42\n"
+
+
+def test_pipes(boot):
+    m = boot(append="init=/bin/pipes")
+    m.expect(r"pipes: ok")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0

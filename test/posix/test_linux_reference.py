@@ -17,6 +17,7 @@ from conftest import BUILD
     ("signals", "signals: ok"),
     ("threads", "threads: ok"),
     ("timers", "timers: ok"),
+    ("pipes", "pipes: ok"),
 ])
 def test_program_passes_on_linux_too(program, expected):
     binary = BUILD / "linux" / program

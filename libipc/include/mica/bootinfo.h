@@ -28,6 +28,8 @@ struct mica_device {
     uint64_t size;
     uint32_t irq;
     uint32_t kind;              /* MICA_DEV_* */
+    uint32_t reg_shift;         /* registers are 1 << reg_shift bytes apart */
+    uint32_t pad;
 };
 
 #define MICA_DEV_VIRTIO_MMIO 1
@@ -55,6 +57,8 @@ _Static_assert(sizeof(struct mica_bootinfo) <= 4096, "bootinfo fits a page");
 struct mica_args {
     uint64_t timebase_freq;      /* rdtime ticks per second */
     int64_t realtime_offset_ns;  /* wall clock = this + rdtime in ns */
+    uint32_t console_shift;      /* console UART register spacing (log2 bytes) */
+    uint32_t pad;
     char cmdline[];              /* NUL-terminated */
 };
 

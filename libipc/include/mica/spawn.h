@@ -34,6 +34,7 @@ struct spawn_args {
     const struct spawn_cap *caps;
     int ncaps;
     uint32_t nslots;          /* 0: 256 */
+    uint32_t console_shift;   /* the console UART's register spacing, if given one */
 };
 
 struct child {
