@@ -162,11 +162,35 @@ DISK_SIZE  ?= 256M
 EXTRA      ?=
 MKFS_EXT2  := mkfs.ext2 -q -F -t ext2 -b 4096 -I 256 -O none,filetype,sparse_super,large_file
 ROOTFS_FILES := $(shell find rootfs -type f 2>/dev/null) $(if $(EXTRA),$(shell find $(EXTRA) -type f))
+BUSYBOX := $(B)/busybox/busybox
 
-$(B)/disk.img: $(ROOTFS_FILES) | $(SETUP)
+# busybox from Debian's source package, built static against the sysroot
+# (tools/build-busybox.sh; tools/busybox.config says what is turned off).
+$(BUSYBOX): tools/build-busybox.sh tools/busybox.config $(MUSL_CC)
+	@echo "  BUSYBOX $@"
+	$(Q)tools/build-busybox.sh $(B)
+
+# The image: rootfs/, busybox with its applet links, /sbin/init, and the
+# Linux test programs in /usr/lib/mica/tests.
+DISK_INPUTS := $(ROOTFS_FILES) $(BUSYBOX) $(B)/linux/init $(addprefix $(B)/linux/,$(LINUX_TESTS))
+
+$(B)/linux/init: user/init/init.c $(MUSL_CC)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	$(Q)$(MUSL_CC) $(LINUX_CFLAGS) -o $@ $<
+
+$(B)/disk.img: $(DISK_INPUTS) | $(SETUP)
 	@echo "  MKFS    $@"
 	$(Q)rm -rf $(B)/stage && mkdir -p $(B)/stage && cp -a rootfs/. $(B)/stage/
 	$(Q)find $(B)/stage -name .keep -delete
+	$(Q)cp $(BUSYBOX) $(B)/stage/bin/busybox
+	$(Q)# Relative links: nothing written into the stage may follow one out of it.
+	$(Q)for l in $$(cat $(B)/busybox/busybox.links); do \
+	    [ "$$l" = /bin/busybox ] || [ "$$l" = /sbin/init ] || { \
+	    mkdir -p $(B)/stage$$(dirname $$l); ln -sfr $(B)/stage/bin/busybox $(B)/stage$$l; }; done
+	$(Q)$(CROSS)strip -o $(B)/stage/sbin/init $(B)/linux/init
+	$(Q)mkdir -p $(B)/stage/usr/lib/mica/tests && for t in $(LINUX_TESTS); do \
+	    $(CROSS)strip -o $(B)/stage/usr/lib/mica/tests/$$t $(B)/linux/$$t; done
 	$(Q)$(if $(EXTRA),mkdir -p $(B)/stage/opt && cp -a $(EXTRA)/. $(B)/stage/opt/)
 	$(Q)$(MKFS_EXT2) -d $(B)/stage $@.tmp $(DISK_SIZE) >/dev/null && mv $@.tmp $@
 

@@ -4,6 +4,7 @@
 #include "posix.h"
 
 #include "mica/runtime.h"
+#include "mica/fs.h"
 #include "mica/string.h"
 #include "mica/sys.h"
 
@@ -218,5 +219,26 @@ long sys_clock_settime(struct lthread *t, const struct sysargs *s)
         return -EINVAL;
     /* The wall clock is an offset from the monotonic one. */
     mica_realtime_offset_ns = ts[0] * 1000000000 + ts[1] - (int64_t)mica_monotonic_ns();
+    return 0;
+}
+
+#define REBOOT_MAGIC1 0xfee1deadu
+#define REBOOT_CMD_POWER_OFF 0x4321fedcu
+#define REBOOT_CMD_HALT 0xcdef0123u
+#define REBOOT_CMD_RESTART 0x01234567u
+
+/* reboot(2): the file system is synced and the system ends (a restart is
+ * a power-off too: QEMU runs with -no-reboot). */
+long sys_reboot(struct lthread *t, const struct sysargs *s)
+{
+    (void)t;
+    uint32_t cmd = (uint32_t)s->a[2];
+    if ((uint32_t)s->a[0] != REBOOT_MAGIC1)
+        return -EINVAL;
+    if (cmd != REBOOT_CMD_POWER_OFF && cmd != REBOOT_CMD_HALT && cmd != REBOOT_CMD_RESTART)
+        return -EINVAL;
+    if (have_fs)
+        fs_sync(FS_EP);
+    posix_init_exited(0);
     return 0;
 }

@@ -384,6 +384,7 @@ long sys_getrusage(struct lthread *t, const struct sysargs *s);
 long sys_times(struct lthread *t, const struct sysargs *s);
 long sys_sysinfo(struct lthread *t, const struct sysargs *s);
 long sys_clock_getres(struct lthread *t, const struct sysargs *s);
+long sys_reboot(struct lthread *t, const struct sysargs *s);
 long sys_clock_settime(struct lthread *t, const struct sysargs *s);
 
 #endif

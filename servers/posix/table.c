@@ -84,6 +84,7 @@ static const syscall_fn handlers[NSYSCALLS] = {
     [165] = sys_getrusage,
     [167] = sys_prctl,
     [179] = sys_sysinfo,
+    [142] = sys_reboot,
     [102] = sys_getitimer,
     [103] = sys_setitimer,
     [107] = sys_timer_create,

@@ -48,14 +48,22 @@ static bool uses_ready(const struct server_rights *r)
     return true;
 }
 
+/* init=: the command root runs; /sbin/init when a file system is up. */
+static const char *init_cmd(void)
+{
+    if (bootinfo->init[0])
+        return bootinfo->init;
+    return servers[SERVICE_FS].ready ? "/sbin/init" : "";
+}
+
 static void start_servers(void)
 {
     for (unsigned i = 0; i < server_count; i++) {
         struct server *s = &servers[server_table[i].id];
         s->rights = &server_table[i];
         /* posix runs init when it is a path (a Linux program). */
-        const char *args = s->rights->id == SERVICE_POSIX ? bootinfo->init : 0;
-        if (s->rights->id == SERVICE_POSIX && bootinfo->init[0] != '/')
+        const char *args = s->rights->id == SERVICE_POSIX ? init_cmd() : 0;
+        if (s->rights->id == SERVICE_POSIX && init_cmd()[0] != '/')
             continue;
         if (!uses_ready(s->rights)) {
             debug_printf("root: not starting %s: a service it needs is not running\n",
@@ -124,9 +132,9 @@ int main(void *arg)
         return 1;
     }
     start_servers();
-    if (!bootinfo->init[0])
+    if (!init_cmd()[0])
         return 0;
-    if (bootinfo->init[0] == '/')
+    if (init_cmd()[0] == '/')
         return servers[SERVICE_POSIX].ready ? serve() : 127;
     int err = start_init();
     if (err) {
