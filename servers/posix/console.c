@@ -109,6 +109,11 @@ static void out(uint8_t c)
     out_byte(c);
 }
 
+void console_put(uint8_t c)
+{
+    out(c);
+}
+
 int console_init(long ntfn_badged)
 {
     const struct mica_args *a = (const struct mica_args *)MICA_ARGS_VA;

@@ -520,3 +520,57 @@ long sys_getdents64(struct lthread *t, const struct sysargs *s)
     }
     return (long)used;
 }
+
+/* sendfile: read from in_fd, write to out_fd, through posix's buffer. */
+long sys_sendfile(struct lthread *t, const struct sysargs *s)
+{
+    struct ofile *out = file_get(t->proc, s->a[0]), *in = file_get(t->proc, s->a[1]);
+    uint64_t off_addr = s->a[2], count = s->a[3], off;
+    if (!out || !in)
+        return -EBADF;
+    if (in->kind != OF_FILE || !readable(in) || !writable(out))
+        return -EINVAL;
+    uint64_t *pos = &in->offset;
+    if (off_addr) {
+        if (mm_copy_in(t->proc, &off, off_addr, 8) < 0)
+            return -EFAULT;
+        pos = &off;
+    }
+    static uint8_t chunk[IO_CHUNK];
+    uint64_t done = 0;
+    while (done < count) {
+        uint64_t n = count - done < IO_CHUNK ? count - done : IO_CHUNK;
+        long r = fs_read(FS_EP, in->id, *pos, chunk, n);
+        if (r <= 0) {
+            if (r < 0 && !done)
+                return r;
+            break;
+        }
+        long w;
+        if (out->kind == OF_FILE) {
+            w = fs_write(FS_EP, out->id, out->offset, chunk, (size_t)r);
+            if (w > 0)
+                out->offset += (uint64_t)w;
+        } else if (out->kind == OF_CONSOLE) {
+            for (long i = 0; i < r; i++)
+                console_put((uint8_t)chunk[i]);
+            w = r;
+        } else if (out->kind == OF_PIPE_WRITE && r <= 4096 && pipe_write_whole(out, chunk, (uint64_t)r)) {
+            w = r;
+        } else {
+            w = -EINVAL;             /* the caller falls back to read and write */
+        }
+        if (w <= 0) {
+            if (!done)
+                return w;
+            break;
+        }
+        *pos += (uint64_t)w;
+        done += (uint64_t)w;
+        if (w < r)
+            break;
+    }
+    if (off_addr && mm_copy_out(t->proc, off_addr, pos, 8) < 0)
+        return -EFAULT;
+    return (long)done;
+}

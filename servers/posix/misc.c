@@ -12,11 +12,14 @@
 #define CLOCK_MONOTONIC 1
 #define CLOCK_BOOTTIME  7
 
+static char hostname[65] = "mica";
+static char domainname[65] = "(none)";
+
 long sys_uname(struct lthread *t, const struct sysargs *s)
 {
     /* struct utsname: six 65-byte fields. */
-    static const char *const fields[6] = {
-        "Linux", "mica", "6.1.0-mica", "#1 Mica", "riscv64", "(none)",
+    const char *const fields[6] = {
+        "Linux", hostname, "6.1.0-mica", "#1 Mica", "riscv64", domainname,
     };
     char u[6 * 65];
     memset(u, 0, sizeof u);
@@ -241,4 +244,26 @@ long sys_reboot(struct lthread *t, const struct sysargs *s)
         fs_sync(FS_EP);
     posix_init_exited(0);
     return 0;
+}
+
+static long set_name(struct lthread *t, char *dst, uint64_t src, uint64_t len)
+{
+    if (len > 64)
+        return -EINVAL;
+    char tmp[65];
+    if (mm_copy_in(t->proc, tmp, src, len) < 0)
+        return -EFAULT;
+    tmp[len] = '\0';
+    memcpy(dst, tmp, len + 1);
+    return 0;
+}
+
+long sys_sethostname(struct lthread *t, const struct sysargs *s)
+{
+    return set_name(t, hostname, s->a[0], s->a[1]);
+}
+
+long sys_setdomainname(struct lthread *t, const struct sysargs *s)
+{
+    return set_name(t, domainname, s->a[0], s->a[1]);
 }

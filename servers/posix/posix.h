@@ -100,6 +100,8 @@ struct lthread {
     struct ofile *io_file;         /* WAIT_PIPE: the pending read or write */
     uint64_t io_buf, io_len, io_done;
     bool io_write;
+    uint64_t waitset;              /* rt_sigtimedwait: the signals it takes */
+    uint64_t waitinfo;             /* ... and where their siginfo goes */
 };
 
 /* A mapped range of a process's address space. */
@@ -258,6 +260,7 @@ long sys_rt_sigpending(struct lthread *t, const struct sysargs *s);
 long sys_kill(struct lthread *t, const struct sysargs *s);
 long sys_tkill(struct lthread *t, const struct sysargs *s);
 long sys_sigaltstack(struct lthread *t, const struct sysargs *s);
+long sys_rt_sigtimedwait(struct lthread *t, const struct sysargs *s);
 
 /* time.c */
 #define POSIX_TIMER_BIT   1u
@@ -301,6 +304,7 @@ long sys_fsync(struct lthread *t, const struct sysargs *s);
 long sys_sync(struct lthread *t, const struct sysargs *s);
 long sys_ftruncate(struct lthread *t, const struct sysargs *s);
 long sys_getdents64(struct lthread *t, const struct sysargs *s);
+long sys_sendfile(struct lthread *t, const struct sysargs *s);
 
 /* pipe.c */
 long pipe_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t len);
@@ -359,6 +363,7 @@ long console_write(struct lthread *t, uint64_t buf, uint64_t len);
 long console_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t len);
 bool console_readable(void);
 int console_init(long ntfn_badged);
+void console_put(uint8_t c);
 void console_interrupt(void);
 void console_session_ended(int sid);
 long sys_ioctl(struct lthread *t, const struct sysargs *s);
@@ -385,6 +390,8 @@ long sys_times(struct lthread *t, const struct sysargs *s);
 long sys_sysinfo(struct lthread *t, const struct sysargs *s);
 long sys_clock_getres(struct lthread *t, const struct sysargs *s);
 long sys_reboot(struct lthread *t, const struct sysargs *s);
+long sys_sethostname(struct lthread *t, const struct sysargs *s);
+long sys_setdomainname(struct lthread *t, const struct sysargs *s);
 long sys_clock_settime(struct lthread *t, const struct sysargs *s);
 
 #endif

@@ -95,6 +95,24 @@ void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from
         p->pending |= SIGBIT(sig);
     p->sig_code[sig] = code;
     p->sig_pid[sig] = from_pid;
+    /* A thread in rt_sigtimedwait for it takes it. */
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct lthread *w = &threads[i];
+        if (w->tid && w->proc == p && (!t || w == t) && w->reply && w->wait == WAIT_SIGNAL &&
+            (w->waitset & SIGBIT(sig))) {
+            w->pending &= ~SIGBIT(sig);
+            p->pending &= ~SIGBIT(sig);
+            if (w->waitinfo) {
+                struct siginfo_k si = { .si_signo = sig, .si_code = code };
+                si.fields[0] = (uint64_t)from_pid;
+                mm_copy_out(p, w->waitinfo, &si, sizeof si);
+            }
+            w->waitset = 0;
+            interrupt_wait(w);
+            reply_to(w, sig);
+            return;
+        }
+    }
     /* A thread waiting in an interruptible call gets it now. */
     for (int i = 0; i < MAX_THREADS; i++) {
         struct lthread *w = &threads[i];
@@ -338,4 +356,53 @@ long sys_rt_sigpending(struct lthread *t, const struct sysargs *s)
 {
     uint64_t set = (t->pending | t->proc->pending) & t->sigmask;
     return mm_copy_out(t->proc, s->a[0], &set, 8) < 0 ? -EFAULT : 0;
+}
+
+/* rt_sigtimedwait: takes a pending signal of the set, or waits for one
+ * (with a timeout) while the set is blocked. */
+long sys_rt_sigtimedwait(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t set, info = s->a[1], tmo = s->a[2];
+    if (s->a[3] != 8)
+        return -EINVAL;
+    if (mm_copy_in(t->proc, &set, s->a[0], 8) < 0)
+        return -EFAULT;
+    set &= ~UNBLOCKABLE;
+    uint64_t ready = (t->pending | t->proc->pending) & set;
+    if (ready) {
+        int sig = 1;
+        while (!(ready & 1)) {
+            ready >>= 1;
+            sig++;
+        }
+        t->pending &= ~SIGBIT(sig);
+        t->proc->pending &= ~SIGBIT(sig);
+        if (info) {
+            struct siginfo_k si = { .si_signo = sig, .si_code = t->proc->sig_code[sig] };
+            si.fields[0] = (uint64_t)t->proc->sig_pid[sig];
+            if (mm_copy_out(t->proc, info, &si, sizeof si) < 0)
+                return -EFAULT;
+        }
+        return sig;
+    }
+    uint64_t deadline = 0;
+    if (tmo) {
+        int64_t ts[2];
+        if (mm_copy_in(t->proc, ts, tmo, sizeof ts) < 0)
+            return -EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -EINVAL;
+        uint64_t ns = (uint64_t)ts[0] * 1000000000 + (uint64_t)ts[1];
+        if (!ns)
+            return -EAGAIN;
+        deadline = mica_monotonic_ns() + ns;
+    }
+    /* Wait with the set unblocked only for the wait, as sigsuspend does;
+     * the signal is then taken here rather than handled. */
+    t->waitset = set;
+    t->waitinfo = info;
+    t->wait = WAIT_SIGNAL;
+    t->interruptible = true;
+    long r = time_wait_until(t, deadline);
+    return r == -ETIMEDOUT ? -EAGAIN : r;
 }

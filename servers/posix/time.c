@@ -60,7 +60,10 @@ void time_expire(void)
         struct lthread *t = &threads[i];
         if (t->tid && t->timed && t->deadline_ns <= now) {
             t->timed = false;
-            reply_to(t, t->wait == WAIT_FUTEX ? -ETIMEDOUT : 0);
+            /* futex: ETIMEDOUT; sigtimedwait: EAGAIN; sleeps and polls: 0. */
+            long r = t->wait == WAIT_FUTEX ? -ETIMEDOUT : t->waitset ? -EAGAIN : 0;
+            t->waitset = 0;
+            reply_to(t, r);
         }
     }
     time_rearm();

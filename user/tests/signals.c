@@ -91,6 +91,16 @@ int main(void)
         *bad = 1;
         EXPECT(!"survived a store to address 8");
     }
+    /* sigtimedwait: a pending blocked signal is taken; none times out. */
+    sigset_t w;
+    sigemptyset(&w);
+    sigaddset(&w, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &w, 0);
+    kill(getpid(), SIGUSR2);
+    siginfo_t si;
+    EXPECT(sigtimedwait(&w, &si, 0) == SIGUSR2 && si.si_signo == SIGUSR2);
+    struct timespec short_wait = { 0, 10 * 1000 * 1000 };
+    EXPECT(sigtimedwait(&w, &si, &short_wait) == -1 && errno == EAGAIN);
     printf("signals: %s\n", failures ? "FAILED" : "ok");
     return failures;
 }
