@@ -111,6 +111,19 @@ int ext2_slot_read(struct ext2 *fs, enum ext2_slot s, uint32_t blk, uint8_t **da
     return 0;
 }
 
+/* Gives slot s to a new block blk, zeroed, without reading it. */
+uint8_t *ext2_slot_claim(struct ext2 *fs, enum ext2_slot s, uint32_t blk)
+{
+    for (int i = 0; i < EXT2_SLOTS; i++)
+        if (fs->slot[i].blk == blk)
+            fs->slot[i].valid = false;
+    struct ext2_buf *b = &fs->slot[s];
+    memset(b->data, 0, fs->bs);
+    b->blk = blk;
+    b->valid = true;
+    return b->data;
+}
+
 /* Writes slot s (changed in place by the caller) back. */
 int ext2_slot_write(struct ext2 *fs, enum ext2_slot s)
 {

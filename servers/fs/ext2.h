@@ -12,10 +12,46 @@
  * -EUCLEAN (or -EIO when a block cannot be read), never a crash, a hang or
  * a write outside the image.
  *
- * Supported image features (mkfs.ext2 -O none,filetype,sparse_super,large_file
- * -I 256, block size 1024..4096): anything in s_feature_incompat other than
- * FILETYPE, or in s_feature_ro_compat other than SPARSE_SUPER and
- * LARGE_FILE, makes ext2_mount fail with a message naming the feature.
+ * Supported images: revision 0 or 1, blocks of 1, 2 or 4 KiB, any inode
+ * size (256-byte inodes carry times past 2038 and nanoseconds).
+ *   incompat   FILETYPE only (images without it work too);
+ *   ro_compat  SPARSE_SUPER and LARGE_FILE only (set when a file passes
+ *              2 GiB);
+ *   compat     EXT_ATTR: attribute blocks are dropped (refcount) with their
+ *              inode, in-inode attributes are left alone; RESIZE_INODE: its
+ *              reserved blocks are marked in use and inode 7 is never
+ *              touched; DIR_INDEX: an htree directory is read as the linear
+ *              directory its format also is, and the first change to its
+ *              entries clears its EXT2_INDEX_FL (e2fsck accepts that;
+ *              e2fsck -D indexes it again), while a rename onto an existing
+ *              name, which changes no name, keeps the index; DIR_PREALLOC
+ *              and IMAGIC_INODES are hints. So mkfs.ext2's defaults mount.
+ * Anything else (has_journal, extent, flex_bg, metadata_csum, ...) makes
+ * ext2_mount fail with a message naming the feature.
+ *
+ * The io layer works in blocks of the file system's block size, which the
+ * caller reads from the superblock (s_log_block_size at byte 1024 + 24 of
+ * the disk) before mounting; ext2_mount finds the superblock at offset 1024
+ * of block 0 (2 and 4 KiB blocks) or in block 1 (1 KiB) and checks that.
+ *
+ * Durability: each operation writes everything it changed through io
+ * before it returns (data, inodes, directory blocks, bitmaps, group
+ * descriptors, the superblock's free counts); after it, e2fsck finds
+ * nothing to fix. ext2_sync writes the superblock with its write time.
+ *
+ * Limits and choices: files up to 16 GiB with 1 KiB blocks, about 2 TiB
+ * with 4 KiB (the 32-bit i_blocks); directories up to 2 GiB, searched
+ * linearly: a lookup starts where the previous one in that directory
+ * succeeded, a create or a failed lookup reads the whole directory, except
+ * in the last directory a create searched (if under about 680 blocks),
+ * where an in-memory filter of each block's names and free room lets them
+ * skip most blocks; EXT2_LINK_MAX (32000) links; symlink targets shorter
+ * than a block (fast below 60 bytes); times from -2^31 to 2^34 - 2^31 - 1
+ * seconds, or 32 bits in 128-byte inodes (clamped); reads never update
+ * atime; the reserved blocks are usable by every caller (there are no
+ * credentials here); the last unlink frees the inode at once (no orphan
+ * list). struct ext2 holds all the core's buffers and that filter (about
+ * 56 KiB, ext2_size()).
  */
 #ifndef FS_EXT2_H
 #define FS_EXT2_H
@@ -103,7 +139,10 @@ int ext2_sync(struct ext2 *fs);
 
 /* Each returns 0 (or a count) or a negative errno: -ENOENT, -ENOTDIR,
  * -EISDIR, -EEXIST, -ENOTEMPTY, -ENAMETOOLONG, -ENOSPC, -EINVAL, -EMLINK,
- * -EFBIG, -ESTALE, -EUCLEAN, -EIO, -EXDEV never. */
+ * -EFBIG, -ESTALE, -EUCLEAN, -EIO, -EPERM (a hard link to a directory),
+ * -EXDEV never. A name is 1..255 bytes without '/' or NUL (-EINVAL); "."
+ * and ".." cannot be created (-EEXIST), removed or renamed (-EINVAL,
+ * rmdir "..": -ENOTEMPTY, unlink: -EISDIR). */
 int ext2_getattr(struct ext2 *fs, struct ext2_fileid f, struct ext2_stat *st);
 int ext2_lookup(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len,
                 struct ext2_fileid *out);
@@ -112,7 +151,10 @@ int64_t ext2_read(struct ext2 *fs, struct ext2_fileid f, uint64_t off, void *buf
 int64_t ext2_write(struct ext2 *fs, struct ext2_fileid f, uint64_t off, const void *buf,
                    size_t len);
 /* Creates a regular file, directory, symlink or device/fifo/socket node in
- * dir. mode has the type bits (S_IFREG etc.) and the permissions. */
+ * dir. mode has the type bits (S_IFREG etc.; 0 means S_IFREG, S_IFDIR is
+ * ext2_mkdir, S_IFLNK is -EINVAL: use ext2_symlink) and the permissions.
+ * rdev, for character and block devices, is Linux's 32-bit device number
+ * (the low half of the C library's makedev). */
 int ext2_create(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len,
                 uint32_t mode, uint32_t uid, uint32_t gid, uint32_t rdev,
                 struct ext2_fileid *out);

@@ -69,8 +69,8 @@ static int take_block(struct ext2 *fs, uint32_t g, uint32_t from, uint32_t *out)
         bit = find_zero(bm, 0, from < n ? from : n);
     if (bit < 0)
         return -ENOSPC;         /* the count was wrong: try other groups */
-    uint32_t blk = fs->first_data + g * fs->bpg + (uint32_t)bit;
-    if (!ext2_valid_block(fs, blk) || group_meta(fs, &gd, blk))
+    uint64_t blk = fs->first_data + (uint64_t)g * fs->bpg + (uint64_t)bit;
+    if (!ext2_valid_block(fs, blk) || group_meta(fs, &gd, (uint32_t)blk))
         return -EUCLEAN;
     flip_bit(bm, (uint32_t)bit);
     if ((err = ext2_slot_write(fs, EXT2_SLOT_BITMAP)))
@@ -81,7 +81,7 @@ static int take_block(struct ext2 *fs, uint32_t g, uint32_t from, uint32_t *out)
     if (fs->free_blocks)
         fs->free_blocks--;
     fs->sb_dirty = true;
-    *out = blk;
+    *out = (uint32_t)blk;
     return 0;
 }
 

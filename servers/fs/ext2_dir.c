@@ -61,19 +61,19 @@ uint8_t ext2_ft_of_mode(uint32_t mode)
     return EXT2_FT_UNKNOWN;
 }
 
-/* Reads the record at off of block buffer blk. */
-static int parse(const struct ext2 *fs, const uint8_t *blk, uint32_t off, struct rec *r)
+/* Reads and checks the record at off of block buffer blk: its length
+ * inside the block, its name inside the record, its inode a real number. */
+static inline int parse(const struct ext2 *fs, const uint8_t *blk, uint32_t off, struct rec *r)
 {
-    struct ext2_dirent_head h;
-    if (off % 4 || off + sizeof h > fs->bs)
+    if ((off & 3) || fs->bs - off < EXT2_DIR_REC_LEN(1))
         return -EUCLEAN;
-    memcpy(&h, blk + off, sizeof h);
-    r->ino = h.inode;
-    r->rec_len = h.rec_len;
-    r->name_len = fs->filetype ? h.name_len : (uint32_t)h.name_len | (uint32_t)h.file_type << 8;
-    r->ft = fs->filetype ? h.file_type : EXT2_FT_UNKNOWN;
-    r->name = blk + off + sizeof h;
-    if (r->rec_len < EXT2_DIR_REC_LEN(1) || r->rec_len % 4 || r->rec_len > fs->bs - off ||
+    uint64_t h = ext2_ld64(blk + off);
+    r->ino = (uint32_t)h;
+    r->rec_len = (uint32_t)(h >> 32) & 0xffff;
+    r->name_len = (uint32_t)(h >> 48) & (fs->filetype ? 0xff : 0xffff);
+    r->ft = fs->filetype ? (uint8_t)(h >> 56) : EXT2_FT_UNKNOWN;
+    r->name = blk + off + sizeof(struct ext2_dirent_head);
+    if (r->rec_len < EXT2_DIR_REC_LEN(1) || (r->rec_len & 3) || r->rec_len > fs->bs - off ||
         r->name_len > EXT2_NAME_MAX || EXT2_DIR_REC_LEN(r->name_len) > r->rec_len ||
         r->ino > fs->ninodes || (r->ino && r->name_len == 0))
         return -EUCLEAN;
@@ -88,11 +88,6 @@ static void put_head(const struct ext2 *fs, uint8_t *blk, uint32_t off, uint32_t
         .file_type = fs->filetype ? ft : 0,
     };
     memcpy(blk + off, &h, sizeof h);
-}
-
-static bool same_name(const struct rec *r, const char *name, size_t len)
-{
-    return r->ino && r->name_len == len && memcmp(r->name, name, len) == 0;
 }
 
 /* The number of blocks of directory dir. */
@@ -117,24 +112,169 @@ static int read_block(struct ext2 *fs, struct ext2_node *dir, uint64_t lblk, uin
     return ext2_bread(fs, *pblk, fs->dir);
 }
 
+#define NO_ROOM UINT32_MAX
+
+/* What scan() found in a block. */
+struct hit {
+    uint32_t off, prev;         /* the entry named, and the record before it */
+    uint32_t room;              /* the first record with slack for the name */
+};
+
+/* The search loop of lookups and creations, which in a large directory
+ * runs over every record of every block: it checks each record as parse()
+ * does, but keeps everything in registers and compares names from the end
+ * (names in one directory often share a prefix). len is at least 1.
+ * Returns 1 with h->off and h->prev when name is in the block in fs->dir,
+ * 0 when not, or -EUCLEAN. With need, also sets h->room (NO_ROOM when no
+ * record has that slack). */
+static int scan(const struct ext2 *fs, const char *name, size_t len, uint32_t need,
+                struct hit *h)
+{
+    const uint8_t *blk = fs->dir;
+    const uint32_t bs = fs->bs, ninodes = fs->ninodes, want = (uint32_t)len;
+    const uint32_t mask = fs->filetype ? 0xff : 0xffff;
+    const uint8_t last = (uint8_t)name[len - 1];
+    uint32_t prev = 0, room = NO_ROOM, off = 0;
+    while (off < bs) {
+        uint64_t head;
+        if (bs - off < EXT2_DIR_REC_LEN(1))
+            return -EUCLEAN;
+        __builtin_memcpy(&head, blk + off, 8);
+        uint32_t ino = (uint32_t)head, rec_len = (uint32_t)(head >> 32) & 0xffff;
+        uint32_t name_len = (uint32_t)(head >> 48) & mask;
+        /* rec_len in [12, bs - off], a multiple of 4, room for the name. */
+        if (rec_len - EXT2_DIR_REC_LEN(1) > bs - off - EXT2_DIR_REC_LEN(1) || (rec_len & 3) ||
+            name_len + 8 > rec_len || name_len > EXT2_NAME_MAX || ino > ninodes ||
+            (ino && name_len == 0))
+            return -EUCLEAN;
+        if (name_len == want && ino && blk[off + 7 + want] == last) {
+            uint32_t i = want - 1;
+            while (i > 0 && blk[off + 7 + i] == (uint8_t)name[i - 1])
+                i--;
+            if (i == 0) {
+                h->off = off;
+                h->prev = prev;
+                return 1;
+            }
+        }
+        if (room == NO_ROOM && need && rec_len >= (ino ? EXT2_DIR_REC_LEN(name_len) : 0) + need)
+            h->room = room = off;
+        prev = off;
+        off += rec_len;
+    }
+    return 0;
+}
+
 /* Looks for name in the block in fs->dir. Returns 1 and fills *loc when
  * found, 0 when not, or an error. */
 static int find_in_block(struct ext2 *fs, const char *name, size_t len, struct ext2_dirloc *loc)
 {
-    uint32_t prev = 0;
+    struct hit h;
+    struct rec r;
+    int found = scan(fs, name, len, 0, &h);
+    if (found <= 0 || (found = parse(fs, fs->dir, h.off, &r)))
+        return found;
+    *loc = (struct ext2_dirloc){ .off = h.off, .prev = h.prev, .ino = r.ino, .ft = r.ft };
+    return 1;
+}
+
+/* The summary of one large directory (struct ext2_dcache). */
+
+#define DC_MIN_BLOCKS 4         /* smaller directories are read whole */
+#define DC_BITS_MAX   4096
+#define DC_BITS_MIN   128
+
+static uint32_t name_hash(const uint8_t *name, size_t len)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ name[i]) * 16777619u;
+    return h;
+}
+
+/* The filter of block lblk: two bits per name. */
+static void dc_add(struct ext2 *fs, uint64_t lblk, uint32_t h)
+{
+    uint8_t *f = fs->dc.filter + lblk * (fs->dc.bits / 8);
+    uint32_t a = h & (fs->dc.bits - 1), b = (h >> 16) & (fs->dc.bits - 1);
+    f[a / 8] |= (uint8_t)(1u << a % 8);
+    f[b / 8] |= (uint8_t)(1u << b % 8);
+}
+
+static bool dc_may_hold(const struct ext2 *fs, uint64_t lblk, uint32_t h)
+{
+    const uint8_t *f = fs->dc.filter + lblk * (fs->dc.bits / 8);
+    uint32_t a = h & (fs->dc.bits - 1), b = (h >> 16) & (fs->dc.bits - 1);
+    return (f[a / 8] & (1u << a % 8)) && (f[b / 8] & (1u << b % 8));
+}
+
+static bool dc_covers(const struct ext2 *fs, const struct ext2_node *dir, uint64_t n)
+{
+    return fs->dc.valid && fs->dc.ino == dir->ino && fs->dc.gen == dir->i.i_generation &&
+           fs->dc.nblocks == n;
+}
+
+/* Sums up block lblk, in fs->dir: its largest slack and, with names, the
+ * names in it. */
+static int dc_block(struct ext2 *fs, uint64_t lblk, bool names)
+{
+    uint32_t best = 0;
     for (uint32_t off = 0; off < fs->bs;) {
         struct rec r;
         int err = parse(fs, fs->dir, off, &r);
         if (err)
             return err;
-        if (same_name(&r, name, len)) {
-            *loc = (struct ext2_dirloc){ .off = off, .prev = prev, .ino = r.ino, .ft = r.ft };
-            return 1;
-        }
-        prev = off;
+        uint32_t slack = r.rec_len - (r.ino ? EXT2_DIR_REC_LEN(r.name_len) : 0);
+        best = slack > best ? slack : best;
+        if (names && r.ino)
+            dc_add(fs, lblk, name_hash(r.name, r.name_len));
         off += r.rec_len;
     }
+    fs->dc.room[lblk] = (uint16_t)best;
     return 0;
+}
+
+/* Summarises dir's n blocks, with room to grow by half. Leaves the
+ * summary invalid if the directory is too large or cannot be read. */
+static void dc_build(struct ext2 *fs, struct ext2_node *dir, uint64_t n)
+{
+    uint64_t want = n + n / 2 + 1;
+    uint32_t bits = DC_BITS_MAX;
+    while (bits >= DC_BITS_MIN && bits / 8 * want > EXT2_DCACHE_BYTES)
+        bits /= 2;
+    fs->dc.valid = false;
+    if (bits < DC_BITS_MIN || want > EXT2_DCACHE_BLOCKS)
+        return;
+    fs->dc.bits = bits;
+    memset(fs->dc.filter, 0, EXT2_DCACHE_BYTES);
+    for (uint64_t lblk = 0; lblk < n; lblk++) {
+        uint32_t pblk;
+        if (read_block(fs, dir, lblk, &pblk) || dc_block(fs, lblk, true))
+            return;
+    }
+    fs->dc.ino = dir->ino;
+    fs->dc.gen = dir->i.i_generation;
+    fs->dc.nblocks = (uint32_t)n;
+    fs->dc.capacity = EXT2_DCACHE_BYTES * 8 / bits;
+    fs->dc.valid = true;
+}
+
+/* Keeps the summary of dir right after block lblk (in fs->dir) changed:
+ * an entry name added (or NULL: one removed), perhaps in a new block. */
+static void dc_changed(struct ext2 *fs, const struct ext2_node *dir, uint64_t lblk,
+                       const char *name, size_t len)
+{
+    struct ext2_dcache *dc = &fs->dc;
+    if (!dc->valid || dc->ino != dir->ino || dc->gen != dir->i.i_generation)
+        return;
+    if (lblk == dc->nblocks && dc->nblocks < dc->capacity && dc->nblocks < EXT2_DCACHE_BLOCKS)
+        memset(dc->filter + dc->nblocks++ * (dc->bits / 8), 0, dc->bits / 8);
+    if (lblk >= dc->nblocks || dc_block(fs, lblk, false)) {
+        dc->valid = false;
+        return;
+    }
+    if (name)
+        dc_add(fs, lblk, name_hash((const uint8_t *)name, len));
 }
 
 /* Finds the entry name in dir, starting where the last lookup in dir
@@ -147,9 +287,13 @@ int ext2_dir_find(struct ext2 *fs, struct ext2_node *dir, const char *name, size
     if (err)
         return err;
     uint64_t start = fs->hint_ino == dir->ino && fs->hint_lblk < n ? fs->hint_lblk : 0;
+    bool dc = dc_covers(fs, dir, n);
+    uint32_t h = dc ? name_hash((const uint8_t *)name, len) : 0;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t lblk = (start + i) % n;
         uint32_t pblk;
+        if (dc && !dc_may_hold(fs, lblk, h))
+            continue;
         if ((err = read_block(fs, dir, lblk, &pblk)))
             return err;
         if ((err = find_in_block(fs, name, len, loc)) < 0)
@@ -175,22 +319,22 @@ int ext2_dir_prepare(struct ext2 *fs, struct ext2_node *dir, const char *name, s
     int err = dir_blocks(fs, dir, &n);
     if (err)
         return err;
+    if (n >= DC_MIN_BLOCKS && !dc_covers(fs, dir, n))
+        dc_build(fs, dir, n);
+    bool dc = dc_covers(fs, dir, n);
+    uint32_t hash = dc ? name_hash((const uint8_t *)name, len) : 0;
     for (uint64_t lblk = 0; lblk < n; lblk++) {
         uint32_t pblk;
+        struct hit h = { .room = NO_ROOM };
+        if (dc && !dc_may_hold(fs, lblk, hash) && (found || fs->dc.room[lblk] < need))
+            continue;
         if ((err = read_block(fs, dir, lblk, &pblk)))
             return err;
-        for (uint32_t off = 0; off < fs->bs;) {
-            struct rec r;
-            if ((err = parse(fs, fs->dir, off, &r)))
-                return err;
-            if (same_name(&r, name, len))
-                return -EEXIST;
-            uint32_t used = r.ino ? EXT2_DIR_REC_LEN(r.name_len) : 0;
-            if (!found && r.rec_len >= used + need) {
-                *slot = (struct ext2_dirloc){ .lblk = lblk, .off = off, .rec_len = need };
-                found = true;
-            }
-            off += r.rec_len;
+        if ((err = scan(fs, name, len, found ? 0 : need, &h)))
+            return err < 0 ? err : -EEXIST;
+        if (h.room != NO_ROOM) {
+            *slot = (struct ext2_dirloc){ .lblk = lblk, .off = h.room, .rec_len = need };
+            found = true;
         }
     }
     if (!found) {
@@ -216,6 +360,7 @@ static int append_entry(struct ext2 *fs, struct ext2_node *dir, uint64_t lblk, c
     if ((err = ext2_bwrite(fs, pblk, fs->dir)))
         return err;
     ext2_set_isize(fs, dir, (lblk + 1) * fs->bs);
+    dc_changed(fs, dir, lblk, name, len);
     return 0;
 }
 
@@ -242,7 +387,10 @@ int ext2_dir_insert(struct ext2 *fs, struct ext2_node *dir, const struct ext2_di
     }
     put_head(fs, fs->dir, off, ino, r.rec_len - used, len, ft);
     memcpy(fs->dir + off + sizeof(struct ext2_dirent_head), name, len);
-    return ext2_bwrite(fs, pblk, fs->dir);
+    if ((err = ext2_bwrite(fs, pblk, fs->dir)))
+        return err;
+    dc_changed(fs, dir, slot->lblk, name, len);
+    return 0;
 }
 
 /* Reads the block of loc and checks that its entry is still there. */
@@ -273,7 +421,10 @@ int ext2_dir_remove(struct ext2 *fs, struct ext2_node *dir, const struct ext2_di
             return -EUCLEAN;
         put_head(fs, fs->dir, loc->prev, p.ino, p.rec_len + r.rec_len, p.name_len, p.ft);
     }
-    return ext2_bwrite(fs, pblk, fs->dir);
+    if ((err = ext2_bwrite(fs, pblk, fs->dir)))
+        return err;
+    dc_changed(fs, dir, loc->lblk, NULL, 0);
+    return 0;
 }
 
 /* Points the entry at loc to another inode (rename over an entry, "..").
@@ -362,6 +513,9 @@ int ext2_readdir(struct ext2 *fs, struct ext2_fileid f, uint64_t cookie, struct 
             if ((err = parse(fs, fs->dir, off, &r)))
                 return err;
             if (r.ino && off >= from) {
+                for (uint32_t i = 0; i < r.name_len; i++)
+                    if (r.name[i] == '/' || r.name[i] == 0)
+                        return -EUCLEAN;
                 de->ino = r.ino;
                 de->name_len = (uint8_t)r.name_len;
                 memcpy(de->name, r.name, r.name_len);

@@ -5,7 +5,8 @@
  *                  the few cached metadata blocks, sync, statfs
  *   ext2_alloc.c   block and inode bitmaps: allocation and freeing
  *   ext2_inode.c   inodes: reading, writing, times, block mapping, truncate
- *   ext2_dir.c     directory entries: find, insert, remove, readdir
+ *   ext2_dir.c     directory entries: find, insert, remove, readdir, and
+ *                  the summary of one large directory that speeds them up
  *   ext2_file.c    getattr, setattr, read, write, readlink
  *   ext2_namei.c   lookup, create, mkdir, symlink, link, unlink, rmdir
  *   ext2_rename.c  rename
@@ -38,7 +39,27 @@ enum ext2_slot {
     EXT2_SLOT_GROUP,        /* a block of the group descriptor table */
     EXT2_SLOT_BITMAP,       /* a block or inode bitmap */
     EXT2_SLOT_ITABLE,       /* a block of an inode table */
+    EXT2_SLOT_IND1,         /* an indirect block whose entries are data blocks */
+    EXT2_SLOT_IND2,         /* a double-indirect block */
+    EXT2_SLOT_IND3,         /* a triple-indirect block */
     EXT2_SLOTS
+};
+
+/* A summary of one large directory, the last one a creation searched: per
+ * block, a small Bloom filter of the names in it (bits set by every name
+ * added, never cleared, so a name not in the filter is not in the block)
+ * and the largest slack of a record. Searches skip the blocks it rules
+ * out; ext2_dir.c keeps it up to date with every change it makes. */
+#define EXT2_DCACHE_BYTES   16384
+#define EXT2_DCACHE_BLOCKS  1024
+struct ext2_dcache {
+    bool valid;
+    uint32_t ino, gen;          /* the directory */
+    uint32_t nblocks;           /* its blocks, all summarised */
+    uint32_t capacity;          /* the blocks that fit */
+    uint32_t bits;              /* per block, a power of two */
+    uint16_t room[EXT2_DCACHE_BLOCKS];
+    uint8_t filter[EXT2_DCACHE_BYTES];
 };
 
 struct ext2 {
@@ -65,9 +86,10 @@ struct ext2 {
     uint32_t hint_ino;
     uint64_t hint_lblk;
 
+    struct ext2_dcache dc;
+
     struct ext2_buf slot[EXT2_SLOTS];
     /* Scratch, never cached. */
-    _Alignas(8) uint8_t ind[3][EXT2_MAX_BLOCK];  /* indirect blocks, by level */
     _Alignas(8) uint8_t dir[EXT2_MAX_BLOCK];     /* a directory block */
     _Alignas(8) uint8_t data[EXT2_MAX_BLOCK];    /* file data, symlinks */
 };
@@ -88,6 +110,13 @@ static inline uint32_t ext2_ld32(const uint8_t *p, uint32_t index)
     return v;
 }
 
+static inline uint64_t ext2_ld64(const uint8_t *p)
+{
+    uint64_t v;
+    __builtin_memcpy(&v, p, 8);
+    return v;
+}
+
 static inline void ext2_st32(uint8_t *p, uint32_t index, uint32_t v)
 {
     __builtin_memcpy(p + 4 * (size_t)index, &v, 4);
@@ -99,6 +128,7 @@ int ext2_bread(struct ext2 *fs, uint32_t blk, void *buf);
 int ext2_bwrite(struct ext2 *fs, uint32_t blk, const void *buf);
 int ext2_slot_read(struct ext2 *fs, enum ext2_slot s, uint32_t blk, uint8_t **data);
 int ext2_slot_write(struct ext2 *fs, enum ext2_slot s);
+uint8_t *ext2_slot_claim(struct ext2 *fs, enum ext2_slot s, uint32_t blk);
 int ext2_group_get(struct ext2 *fs, uint32_t g, struct ext2_group *out);
 int ext2_group_put(struct ext2 *fs, uint32_t g, const struct ext2_group *gd);
 int ext2_flush_super(struct ext2 *fs);

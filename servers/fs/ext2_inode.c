@@ -264,7 +264,7 @@ static int new_block(struct ext2 *fs, struct ext2_node *n, uint32_t near, uint32
 {
     uint32_t goal = n->goal ? n->goal : near;
     if (!goal)
-        goal = fs->first_data + (n->ino - 1) / fs->ipg * fs->bpg;
+        goal = (uint32_t)(fs->first_data + (uint64_t)((n->ino - 1) / fs->ipg) * fs->bpg);
     int err = ext2_alloc_block(fs, goal, out);
     if (err)
         return err;
@@ -290,7 +290,6 @@ int ext2_bmap(struct ext2 *fs, struct ext2_node *n, uint64_t lblk, bool alloc, u
               bool *fresh)
 {
     uint32_t idx[4];
-    uint8_t *buf = fs->ind[0];
     int levels = block_path(fs, lblk, idx), err;
     *pblk = 0;
     *fresh = false;
@@ -310,9 +309,12 @@ int ext2_bmap(struct ext2 *fs, struct ext2_node *n, uint64_t lblk, bool alloc, u
         return -EUCLEAN;
     }
     for (int l = 1; l <= levels; l++) {
+        /* cur is an indirect block of tree level levels - l + 1. */
+        enum ext2_slot s = EXT2_SLOT_IND1 + (levels - l);
+        uint8_t *buf;
         if (cur_fresh)
-            memset(buf, 0, fs->bs);
-        else if ((err = ext2_bread(fs, cur, buf)))
+            buf = ext2_slot_claim(fs, s, cur);
+        else if ((err = ext2_slot_read(fs, s, cur, &buf)))
             return err;
         uint32_t next = ext2_ld32(buf, idx[l]);
         bool next_fresh = false;
@@ -322,12 +324,12 @@ int ext2_bmap(struct ext2 *fs, struct ext2_node *n, uint64_t lblk, bool alloc, u
             uint32_t near = idx[l] ? ext2_ld32(buf, idx[l] - 1) : 0;
             if ((err = new_block(fs, n, near ? near + 1 : cur + 1, &next))) {
                 if (cur_fresh)              /* it is referenced: zero it */
-                    ext2_bwrite(fs, cur, buf);
+                    ext2_slot_write(fs, s);
                 return err;
             }
             ext2_st32(buf, idx[l], next);
             next_fresh = true;
-            if ((err = ext2_bwrite(fs, cur, buf)))
+            if ((err = ext2_slot_write(fs, s)))
                 return err;
         } else if (!ext2_valid_block(fs, next)) {
             return -EUCLEAN;
@@ -343,7 +345,7 @@ int ext2_bmap(struct ext2 *fs, struct ext2_node *n, uint64_t lblk, bool alloc, u
 /* Frees the part from logical block keep on of the tree under *slot, an
  * indirect block of the given level (1: its entries are data blocks)
  * covering logical blocks from base; clears *slot when all of it goes.
- * Recurses at most three deep, each level with its own buffer. */
+ * Recurses at most three deep, each level in its own slot. */
 static int trunc_tree(struct ext2 *fs, struct ext2_node *n, uint32_t *slot, int level,
                       uint64_t base, uint64_t keep)
 {
@@ -355,8 +357,9 @@ static int trunc_tree(struct ext2 *fs, struct ext2_node *n, uint32_t *slot, int 
         return 0;
     if (!ext2_valid_block(fs, blk))
         return -EUCLEAN;
-    uint8_t *buf = fs->ind[level - 1];
-    int err = ext2_bread(fs, blk, buf);
+    enum ext2_slot s = EXT2_SLOT_IND1 + (level - 1);
+    uint8_t *buf;
+    int err = ext2_slot_read(fs, s, blk, &buf);
     if (err)
         return err;
     bool changed = false;
@@ -382,7 +385,7 @@ static int trunc_tree(struct ext2 *fs, struct ext2_node *n, uint32_t *slot, int 
         return err;
     }
     if (changed) {
-        int werr = ext2_bwrite(fs, blk, buf);
+        int werr = ext2_slot_write(fs, s);
         err = err ? err : werr;
     }
     return err;

@@ -21,23 +21,45 @@ struct rename_op {
     bool moving;                /* a directory to another parent */
 };
 
-/* Whether directory ino is dir or under it: walks ".." from dir up to the
- * root, at most as many steps as there are inodes (a cycle is -EUCLEAN). */
+/* The parent of directory dir, from its "..". */
+static int parent_of(struct ext2 *fs, uint32_t dir, uint32_t *parent)
+{
+    struct ext2_node n;
+    struct ext2_dirloc loc;
+    int err = ext2_iread(fs, dir, &n);
+    if (!err && ext2_type(&n) != EXT2_S_IFDIR)
+        err = -EUCLEAN;
+    if (err || (err = ext2_dir_find(fs, &n, "..", 2, &loc)))
+        return err == -ENOENT ? -EUCLEAN : err;
+    if (loc.ino == dir || loc.ino == 0 || loc.ino > fs->ninodes)
+        return -EUCLEAN;
+    *parent = loc.ino;
+    return 0;
+}
+
+/* Whether directory ino is dir or above it: walks ".." from dir up to the
+ * root. A corrupt image may loop; Brent's cycle detection (the tortoise
+ * jumps to the hare at each power of two) ends the walk within a few
+ * times the loop's length. */
 static int is_under(struct ext2 *fs, uint32_t ino, uint32_t dir)
 {
-    for (uint32_t steps = 0; steps <= fs->ninodes; steps++) {
+    uint32_t tortoise = dir;
+    uint64_t power = 1, steps = 0;
+    for (uint64_t total = 0; total <= fs->ninodes; total++) {
         if (dir == ino)
             return 1;
         if (dir == EXT2_ROOT_INO)
             return 0;
-        struct ext2_node n;
-        struct ext2_dirloc loc;
-        int err = ext2_iread(fs, dir, &n);
-        if (err || (err = ext2_dir_find(fs, &n, "..", 2, &loc)))
-            return err == -ENOENT ? -EUCLEAN : err;
-        if (loc.ino == dir || loc.ino == 0 || loc.ino > fs->ninodes)
+        int err = parent_of(fs, dir, &dir);
+        if (err)
+            return err;
+        if (dir == tortoise)
             return -EUCLEAN;
-        dir = loc.ino;
+        if (++steps == power) {
+            tortoise = dir;
+            power *= 2;
+            steps = 0;
+        }
     }
     return -EUCLEAN;
 }

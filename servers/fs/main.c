@@ -15,7 +15,7 @@
 #define EXT2_MAGIC 0xef53
 
 struct ext2 *fs_ext2;
-static uint64_t ext2_mem[8192];          /* struct ext2 lives here */
+static uint64_t ext2_mem[12288];         /* struct ext2 lives here (96 KiB) */
 
 static int64_t now(void *ctx)
 {

@@ -47,6 +47,13 @@ def test_unit(name):
     assert rc == 0, out
 
 
+def test_ext2(tmp_path):
+    """The ext2 core over real images: mkfs.ext2 makes them, e2fsck and
+    debugfs check every operation's result."""
+    rc, out = run_host([host_bin("test_ext2"), str(tmp_path)], timeout=600)
+    assert rc == 0, out
+
+
 def test_fdt():
     # The DTB is dumped by `make` with -m 256M (see the Makefile).
     rc, out = run_host([host_bin("test_fdt"), "-m", "256M", str(DTB), *fixture_dtbs()])
@@ -54,6 +61,7 @@ def test_fdt():
 
 
 FUZZ = {
+    "fuzz_ext2": (2_000, 50_000, lambda: []),
     # name: (iterations in make test, in make fuzz, seed input)
     "fuzz_fdt": (200_000, 5_000_000, lambda: [str(DTB)]),
     "fuzz_elf": (100_000, 5_000_000, lambda: [str(BUILD / "native" / "root.elf")]),
@@ -72,7 +80,11 @@ def test_fuzz(name):
 
 
 def fuzz_args(name, iterations, seed, inputs):
-    """fuzz_fdt takes DTB ITER SEED; the others ITER SEED [INPUT]."""
+    """fuzz_fdt takes DTB ITER SEED; fuzz_ext2 ITER SEED SCRATCH; the others
+    ITER SEED [INPUT]."""
     if name == "fuzz_fdt":
         return [*inputs, str(iterations), str(seed)]
+    if name == "fuzz_ext2":
+        import tempfile
+        return [str(iterations), str(seed), tempfile.mkdtemp(prefix="fuzz_ext2.")]
     return [str(iterations), str(seed), *inputs]
