@@ -115,12 +115,34 @@ long sys_call(struct thread *t)
     return SYS_KEEP_REGS;
 }
 
+/* RECV on a notification: its bits as the badge of a NOTIFY message. */
+static long recv_notification(struct thread *t, struct cap *c, bool nonblocking)
+{
+    struct notification *n = notification_of(c->obj);
+    uint64_t bits = notification_take(n);
+    if (bits) {
+        t->ctx.regs[REG_A1] = MICA_INFO(MICA_LABEL_NOTIFY, 0, 0, 0);
+        t->ctx.regs[REG_A6] = bits;
+        t->ctx.regs[REG_A0] = 0;
+        return SYS_KEEP_REGS;
+    }
+    if (nonblocking)
+        return -EAGAIN;
+    notification_wait(n, t, false);
+    t->ntfn_as_message = true;
+    return SYS_KEEP_REGS;
+}
+
 static long do_recv(struct thread *t, bool nonblocking)
 {
     long err;
-    struct cap *c = syscall_cap(t, SYS_ARG(t, 0), MICA_OBJ_ENDPOINT, MICA_R_READ, &err);
+    struct cap *c = syscall_cap(t, SYS_ARG(t, 0), 0, MICA_R_READ, &err);
     if (!c)
         return err;
+    if (c->type == MICA_OBJ_NOTIFICATION)
+        return recv_notification(t, c, nonblocking);
+    if (c->type != MICA_OBJ_ENDPOINT)
+        return -EINVAL;
     err = endpoint_recv(endpoint_of(c->obj), t, nonblocking);
     return err ? err : SYS_KEEP_REGS;
 }
@@ -253,12 +275,13 @@ long sys_poll(struct thread *t)
 long sys_timer_set(struct thread *t)
 {
     long err;
-    struct notification *n = ntfn_arg(t, MICA_R_WRITE, NULL, &err);
+    uint64_t bits;
+    struct notification *n = ntfn_arg(t, MICA_R_WRITE, &bits, &err);
     if (!n)
         return err;
     uint64_t deadline = SYS_ARG(t, 1), period = SYS_ARG(t, 2);
     if (!deadline && period)
         return -EINVAL;
-    notification_set_timer(n, deadline, period);
+    notification_set_timer(n, deadline, period, bits);
     return 0;
 }

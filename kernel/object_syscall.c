@@ -592,6 +592,8 @@ long sys_map_copy(struct thread *t)
         return err;
     if (src->dead || dst->dead)
         return -ESRCH;
+    if (ARG(4) > MICA_R_ALL)
+        return -EINVAL;
     return aspace_map_copy(src, dst, ARG(1), ARG(3), (unsigned)ARG(4));
 }
 

@@ -234,7 +234,10 @@ struct thread_start {
     uint64_t arg;
 };
 
-__attribute__((noreturn)) static void thread_trampoline(struct thread_start *ts)
+void thread_entry(void);
+__attribute__((noreturn)) void thread_trampoline(struct thread_start *ts);
+
+__attribute__((noreturn)) void thread_trampoline(struct thread_start *ts)
 {
     __asm__ volatile("mv tp, %0" :: "r"(&ts->tls));
     ts->fn(ts->arg);
@@ -275,8 +278,7 @@ long thread_spawn(long budget, void (*fn)(uint64_t), uint64_t arg, unsigned prio
         ts->tls.thread = t;
         ts->fn = fn;
         ts->arg = arg;
-        r = mica_thread_start(t, (uint64_t)thread_trampoline, (uint64_t)ts & ~15ul,
-                              (uint64_t)ts);
+        r = mica_thread_start(t, (uint64_t)thread_entry, (uint64_t)ts & ~15ul, (uint64_t)ts);
     }
     slot_free(f);            /* the mappings and the thread keep the frame */
     if (r) {

@@ -62,6 +62,8 @@ static uint64_t copy_message(struct thread *sender, struct thread *receiver, boo
 {
     uint64_t info = msg_info(sender);
     unsigned len = MICA_INFO_LEN(info);
+    if (len > MICA_MSG_MAX)
+        len = MICA_MSG_MAX;      /* a blocked sender's registers were rewritten */
     if (len > MICA_MSG_REGS && !receiver->ipcbuf)
         len = MICA_MSG_REGS;     /* the receiver has nowhere to put the rest */
     if (len > MICA_MSG_REGS && !sender->fault && !sender->ipcbuf)
@@ -154,6 +156,9 @@ static void deliver_notify(struct thread *t, uint64_t bits)
 
 long endpoint_recv(struct endpoint *ep, struct thread *t, bool nonblocking)
 {
+    /* NBRECV that finds nothing changes nothing, not even the reply right. */
+    if (nonblocking && !ep->senders.head && !(t->bound && t->bound->word))
+        return -EAGAIN;
     reply_drop_implicit(t);
     uint64_t bits = t->bound ? notification_take(t->bound) : 0;
     if (bits) {

@@ -46,8 +46,17 @@ void notification_signal(struct notification *n, uint64_t bits)
         tqueue_remove(&n->waiters, w);
         w->blocked_on = NULL;
         object_put(&n->hdr);
-        thread_wake(w, (long)(n->word | bits));
+        uint64_t all = n->word | bits;
         n->word = 0;
+        if (w->ntfn_as_message) {
+            /* It waits in RECV: the bits come as the badge of a message. */
+            w->ntfn_as_message = false;
+            w->ctx.regs[REG_A1] = MICA_INFO(MICA_LABEL_NOTIFY, 0, 0, 0);
+            w->ctx.regs[REG_A6] = all;
+            thread_wake(w, 0);
+            return;
+        }
+        thread_wake(w, (long)all);
         return;
     }
     if (wake_bound_receiver(n, n->word | bits)) {
@@ -114,8 +123,10 @@ static void timer_insert(struct notification *n)
     *pp = n;
 }
 
-void notification_set_timer(struct notification *n, uint64_t deadline, uint64_t period)
+void notification_set_timer(struct notification *n, uint64_t deadline, uint64_t period,
+                            uint64_t bits)
 {
+    n->timer_bits = bits;
     if (n->deadline)
         timer_remove(n);
     n->deadline = deadline;
@@ -138,7 +149,7 @@ uint64_t notification_timers_run(uint64_t now)
         } else {
             n->deadline = 0;
         }
-        notification_signal(n, 1);
+        notification_signal(n, n->timer_bits ? n->timer_bits : 1);
     }
     return timers ? timers->deadline : 0;
 }

@@ -19,6 +19,7 @@ struct notification {
     struct thread *bound;            /* thread whose RECV it also wakes */
     uint64_t deadline;               /* timer: rdtime ticks, 0 = off */
     uint64_t period;
+    uint64_t timer_bits;             /* what the timer signals */
     struct notification *timer_next; /* armed timers, by deadline */
 };
 
@@ -29,7 +30,9 @@ long notification_wait(struct notification *n, struct thread *t, bool nonblockin
 uint64_t notification_take(struct notification *n);
 void notification_bind(struct notification *n, struct thread *t);
 void notification_unbind(struct thread *t);
-void notification_set_timer(struct notification *n, uint64_t deadline, uint64_t period);
+/* The timer signals bits (the badge of the capability that set it, or 1). */
+void notification_set_timer(struct notification *n, uint64_t deadline, uint64_t period,
+                            uint64_t bits);
 /* Signals every timer that is due; returns the next deadline (0: none). */
 uint64_t notification_timers_run(uint64_t now);
 

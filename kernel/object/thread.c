@@ -65,6 +65,7 @@ static void leave_wait_queue(struct thread *t)
         tqueue_remove(&notification_of(o)->waiters, t);
     }
     t->blocked_on = NULL;
+    t->ntfn_as_message = false;
     object_put(o);
 }
 

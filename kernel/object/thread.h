@@ -63,6 +63,7 @@ struct thread {
     struct object *blocked_on;     /* endpoint or notification; holds a reference */
     uint64_t send_badge;           /* badge of the capability it sends with */
     bool is_call;
+    bool ntfn_as_message;          /* BLOCKED_NTFN from RECV: the bits come as a message */
     bool send_grant;               /* its capability had the grant right */
     uint8_t fault;                 /* enum mica_fault when the pending call is a fault */
     uint64_t fault_msg[MICA_FAULT_LEN];

@@ -2,28 +2,22 @@
  * ktest: the kernel's in-QEMU test program. Booted as the first process
  * (root=ktest), it runs the case named by the init= arguments, or every
  * case when none is named, and exits with the number of failures:
- *     APPEND="root=ktest init=debug_puts_bad_pointer"
- * Cases that end the process on purpose (exit, fault) only run by name.
+ *     APPEND="root=ktest init=ipc_call_lengths"
+ * `init=list` prints the case names, one per line. Cases that end the
+ * process on purpose (exit, faults without a handler), that take away what
+ * later cases need, or that fail on a known kernel problem only run by name.
+ *
+ * After each case the runner checks that the system's free pages are
+ * what they were before it (nothing leaked) and that the kernel's
+ * self-check passes. Spawned with another argument than the boot-info
+ * address, ktest is a helper process for the cases (helper.c).
+ *
+ * The cases live in one file per subject: misc.c, cap.c, budget.c,
+ * thread.c, proc.c, fault.c, ipc.c, reply.c, grant.c, notify.c, memory.c.
  */
-#include <stdint.h>
+#include "ktest.h"
 
-#include "mica/bootinfo.h"
-#include "mica/errno.h"
-#include "mica/runtime.h"
-#include "mica/spawn.h"
 #include "mica/string.h"
-#include "mica/sys.h"
-
-static int failures;
-
-#define EXPECT(cond)                                                       \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            debug_printf("ktest: %s:%d: failed: %s\n", __FILE__, __LINE__, \
-                         #cond);                                           \
-            failures++;                                                    \
-        }                                                                  \
-    } while (0)
 
 static const char *case_arg;   /* text after the case name */
 
@@ -39,28 +33,6 @@ static int parse_int(const char *s)
     while (*s >= '0' && *s <= '9')
         v = v * 10 + (*s++ - '0');
     return neg ? -v : v;
-}
-
-static void debug_puts_ok(void)
-{
-    EXPECT(mica_debug_puts("ktest: hello\n", 13) == 13);
-    EXPECT(mica_debug_puts("", 0) == 0);
-}
-
-static void debug_puts_bad_pointer(void)
-{
-    EXPECT(mica_debug_puts(NULL, 10) == -EFAULT);
-    EXPECT(mica_debug_puts((const char *)0xffffffc000000000ul, 10) == -EFAULT);
-    EXPECT(mica_debug_puts((const char *)0x3ffffffff0ul, 100) == -EFAULT);
-    EXPECT(mica_debug_puts((const char *)main, MICA_DEBUG_PUTS_MAX + 1) == -EINVAL);
-    /* The boot-info page is readable; the page after the stack top is not. */
-    EXPECT(mica_debug_puts((const char *)MICA_STACK_TOP - 1, 2) == -EFAULT);
-}
-
-static void unknown_kernel_call(void)
-{
-    EXPECT(mica_syscall2(-1000, 0, 0) == -ENOSYS);
-    EXPECT(mica_syscall2(-(MICA_SYS_COUNT + 1), 0, 0) == -ENOSYS);
 }
 
 static void exit_status(void)
@@ -80,103 +52,215 @@ static void illegal_instruction(void)
     EXPECT(!"survived an illegal instruction");
 }
 
-/* An echo server: answers every call with w0 + 1 and the badge in w1. */
-static void echo_server(uint64_t ep)
-{
-    struct mica_msg m = { 0 };
-    long r = mica_recv((long)ep, &m);
-    for (;;) {
-        if (r) {
-            debug_printf("ktest: echo server: recv %ld\n", r);
-            mica_thread_suspend(MICA_SLOT_THREAD);
-        }
-        m.info = MICA_INFO(0, 2, 0, 0);
-        m.w[1] = m.badge;
-        m.w[0] += 1;
-        r = mica_reply_recv((long)ep, &m);
-    }
-}
-
-static long new_object(enum mica_type type, uint64_t arg)
-{
-    long s = slot_alloc();
-    EXPECT(mica_create(MICA_SLOT_BUDGET, type, s, arg) == 0);
-    return s;
-}
-
-static void ipc_call_same_process(void)
-{
-    long ep = new_object(MICA_OBJ_ENDPOINT, 0);
-    long t = thread_spawn(MICA_SLOT_BUDGET, echo_server, (uint64_t)ep, 100, "echo");
-    EXPECT(t > 0);
-    long badged = slot_alloc();
-    EXPECT(mica_cap_copy(ep, -1, badged, MICA_R_WRITE, 77) == 0);
-    for (int i = 0; i < 3; i++) {
-        struct mica_msg m = { .info = MICA_INFO(5, 1, 0, 0), .w = { 41 + i } };
-        EXPECT(mica_call(badged, &m) == 0);
-        EXPECT(m.w[0] == 42u + i && m.w[1] == 77);
-    }
-    slot_free(t);
-    slot_free(badged);
-    slot_free(ep);
-}
-
-static void ipc_call_other_process(void)
-{
-    long ep = new_object(MICA_OBJ_ENDPOINT, 0);
-    struct spawn_cap caps[] = { { ep, MICA_SLOT_FIRST_FREE, MICA_R_READ, 0 } };
-    struct spawn_args a = { .name = "ktest", .budget = MICA_SLOT_BUDGET, .prio = 100,
-                            .arg = MICA_SLOT_FIRST_FREE, .caps = caps, .ncaps = 1 };
-    struct child c;
-    EXPECT(spawn(&a, &c) == 0);
-    struct mica_msg m = { .info = MICA_INFO(1, 1, 0, 0), .w = { 1 } };
-    EXPECT(mica_call(ep, &m) == 0);
-    EXPECT(m.w[0] == 2);
-    spawn_destroy(&c);
-    m = (struct mica_msg){ .info = MICA_INFO(1, 1, 0, 0) };
-    EXPECT(mica_nbsend(ep, &m) == -EAGAIN);
-    slot_free(ep);
-}
+enum {
+    BY_NAME = 1,          /* ends the process on purpose */
+    ALONE = 2,            /* changes ktest for good: runs by name only */
+    KNOWN = 4,            /* fails on a known kernel problem: runs by name only */
+};
 
 struct test_case {
     void (*fn)(void);
     const char *name;
-    int by_name_only;
+    int flags;
 };
 
+#define CASE(fn) { fn, #fn, 0 }
+#define ALONE(fn) { fn, #fn, ALONE }
+#define KNOWN(fn) { fn, #fn, KNOWN }
+
 static const struct test_case cases[] = {
-    { debug_puts_ok, "debug_puts_ok", 0 },
-    { debug_puts_bad_pointer, "debug_puts_bad_pointer", 0 },
-    { unknown_kernel_call, "unknown_kernel_call", 0 },
-    { ipc_call_same_process, "ipc_call_same_process", 0 },
-    { ipc_call_other_process, "ipc_call_other_process", 0 },
-    { exit_status, "exit", 1 },
-    { null_fault, "null_fault", 1 },
-    { illegal_instruction, "illegal_instruction", 1 },
+    /* misc.c */
+    CASE(debug_puts_ok),
+    CASE(debug_puts_bad_pointer),
+    CASE(unknown_kernel_call),
+    CASE(yield_returns),
+    CASE(kernel_pointers),
+    /* cap.c */
+    CASE(cap_info_first_slots),
+    CASE(cap_bad_slots),
+    CASE(cap_copy_masks_rights),
+    CASE(cap_copy_badge_once),
+    CASE(cap_copy_errors),
+    CASE(cap_copy_other_process),
+    CASE(cap_move),
+    CASE(cap_delete_keeps_children),
+    CASE(cap_revoke),
+    CASE(cap_revoke_recv_waiter),
+    CASE(cap_delete_wakes_waiters),
+    ALONE(cap_delete_control),
+    /* budget.c */
+    CASE(budget_child),
+    CASE(budget_errors),
+    CASE(budget_exhaust_frames),
+    CASE(budget_exhaust_endpoints),
+    CASE(budget_exhaust_process),
+    CASE(budget_nested),
+    CASE(budget_system_pages),
+    CASE(create_errors),
+    /* thread.c */
+    CASE(thread_start_twice),
+    CASE(thread_configure_errors),
+    CASE(thread_start_errors),
+    CASE(thread_suspend_resume),
+    CASE(thread_suspend_blocked),
+    CASE(thread_regs),
+    CASE(thread_regs_errors),
+    CASE(thread_regs_fp),
+    CASE(thread_fpu_lazy),
+    CASE(thread_fpu_process),
+    CASE(thread_bind_errors),
+    CASE(thread_priority),
+    CASE(thread_name),
+    CASE(thread_delete_self),
+    /* proc.c */
+    CASE(proc_create_destroy),
+    CASE(proc_dead_errors),
+    CASE(proc_errors),
+    CASE(proc_exit_message),
+    CASE(proc_destroy_blocked_recv),
+    CASE(proc_destroy_blocked_call),
+    CASE(proc_destroy_holding_call),
+    CASE(proc_destroy_saved_reply),
+    CASE(proc_destroy_caller),
+    CASE(proc_destroy_self),
+    CASE(proc_destroy_fault_handler),
+    CASE(proc_copy),
+    CASE(proc_delete_last_cap),
+    CASE(proc_restart_keeps_callers),
+    /* fault.c */
+    CASE(fault_page_null),
+    CASE(fault_page_resume),
+    CASE(fault_stop_resume),
+    CASE(fault_illegal),
+    CASE(fault_linux_syscall),
+    CASE(fault_linux_syscall_fast),
+    CASE(fault_linux_syscall_stop),
+    CASE(fault_kernel_sp),
+    CASE(fault_resent),
+    CASE(fault_process_endpoint),
+    CASE(fault_set_errors),
+    CASE(fault_suspend_keeps_regs),
+    CASE(fault_resend_no_handler),
+    CASE(fault_breakpoint),
+    /* ipc.c */
+    CASE(ipc_send_lengths),
+    CASE(ipc_call_lengths),
+    CASE(ipc_too_long),
+    CASE(ipc_nonblocking),
+    CASE(ipc_without_ipc_buffer),
+    CASE(ipc_errors),
+    CASE(ipc_badges),
+    CASE(ipc_cap_transfer),
+    CASE(ipc_cap_transfer_errors),
+    CASE(ipc_call_same_process),
+    CASE(ipc_call_other_process),
+    CASE(ipc_reply_recv_loop),
+    CASE(ipc_sender_loses_ipc_buffer),
+    CASE(ipc_sender_regs_rewritten),
+    /* reply.c */
+    CASE(reply_saved),
+    CASE(reply_saved_errors),
+    CASE(reply_double),
+    CASE(reply_cap_deleted),
+    CASE(reply_recv_drops_caller),
+    CASE(reply_suspended_caller),
+    /* grant.c */
+    CASE(grant_copy_both),
+    CASE(grant_errors),
+    CASE(grant_saved_reply),
+    CASE(grant_other_process),
+    /* notify.c */
+    CASE(ntfn_signal_poll),
+    CASE(ntfn_wait_blocks),
+    CASE(ntfn_errors),
+    CASE(ntfn_bound_recv),
+    CASE(timer_oneshot),
+    CASE(timer_periodic),
+    CASE(timer_cancel),
+    CASE(timer_errors),
+    CASE(ntfn_recv),
+    /* memory.c */
+    CASE(mem_map_unmap),
+    CASE(mem_map_errors),
+    CASE(mem_protect),
+    CASE(mem_shared_frame),
+    CASE(mem_other_process),
+    CASE(mem_map_copy),
+    CASE(mem_map_copy_errors),
+    CASE(device_frame_virtio),
+    CASE(device_frame_errors),
+    CASE(irq_get_bind_ack),
+    CASE(irq_uart),
+    /* by name only */
+    { exit_status, "exit", BY_NAME },
+    { null_fault, "null_fault", BY_NAME },
+    { illegal_instruction, "illegal_instruction", BY_NAME },
 };
+
+#define NCASES (sizeof cases / sizeof cases[0])
+
+/* Makes the page tables of the ranges the cases map in, so that the
+ * first case to map there does not look as if it leaked them. */
+static void make_page_tables(void)
+{
+    static const uint64_t ranges[] = { KT_THREAD_VA, KT_MAP_VA, 0x3e00000000ul /* spawn */ };
+    long f = slot_alloc();
+    EXPECT_EQ(mica_create(MICA_SLOT_BUDGET, MICA_OBJ_FRAME, f, 1), 0);
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+        EXPECT_EQ(mica_map(MICA_SLOT_SELF, f, ranges[i], MICA_R_READ, 0), 0);
+        EXPECT_EQ(mica_unmap(MICA_SLOT_SELF, ranges[i]), 0);
+    }
+    slot_free(f);
+}
 
 static void run(const struct test_case *c)
 {
-    int before = failures;
+    int before = kt_failures;
+    long free_before = mica_budget_info(MICA_SLOT_BUDGET, 3);
     c->fn();
-    debug_printf("ktest: %s %s\n", failures == before ? "ok  " : "FAIL", c->name);
+    long leaked = free_before - mica_budget_info(MICA_SLOT_BUDGET, 3);
+    if (leaked) {
+        debug_printf("ktest: %s: %ld page(s) not given back\n", c->name, leaked);
+        kt_failures++;
+    }
+    long check = mica_selfcheck();
+    if (check) {
+        debug_printf("ktest: %s: kernel self-check: %ld\n", c->name, check);
+        kt_failures++;
+    }
+    debug_printf("ktest: %s %s\n", kt_failures == before ? "ok  " : "FAIL", c->name);
+}
+
+/* One line per case: its name, and why it runs by name only if it does. */
+static void list(void)
+{
+    for (size_t i = 0; i < NCASES; i++) {
+        int f = cases[i].flags;
+        debug_printf("ktest: case %s%s\n", cases[i].name,
+                     f & BY_NAME ? " by-name" : f & ALONE ? " alone" : f & KNOWN ? " known" : "");
+    }
 }
 
 int main(void *arg)
 {
     if ((uint64_t)arg != MICA_BOOTINFO_VA)
-        echo_server((uint64_t)arg);        /* spawned as a helper process */
+        return kt_helper_main((uint64_t)arg);
     const struct mica_bootinfo *bi = arg;
     const char *want = bi->init;
     size_t len = 0;
     while (want[len] && want[len] != ' ')
         len++;
     case_arg = want + len;
+    if (len == 4 && !strncmp(want, "list", 4)) {
+        list();
+        return 0;
+    }
+    make_page_tables();
     int ran = 0;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (size_t i = 0; i < NCASES; i++) {
         const struct test_case *c = &cases[i];
         int named = len && strlen(c->name) == len && !strncmp(c->name, want, len);
-        if (named || (!len && !c->by_name_only)) {
+        if (named || (!len && !c->flags)) {
             run(c);
             ran++;
         }
@@ -185,6 +269,8 @@ int main(void *arg)
         debug_printf("ktest: no case named '%.*s'\n", (int)len, want);
         return 127;
     }
-    debug_printf("ktest: %d case(s), %d failure(s)\n", ran, failures);
-    return failures;
+    long check = mica_selfcheck();
+    EXPECT_EQ(check, 0);
+    debug_printf("ktest: %d case(s), %d failure(s), self-check %ld\n", ran, kt_failures, check);
+    return kt_failures;
 }
