@@ -43,6 +43,12 @@ step() {
 }
 
 mkdir -p "$SRC"
+# Two builds into one BUILD would delete each other's objects; the second
+# waits here, then normally finds the binary up to date.
+if command -v flock >/dev/null; then
+    exec 9>"$B/busybox.lock"
+    flock 9
+fi
 cd "$SRC"
 dir=$(ls -d busybox-*/ 2>/dev/null | head -n 1 || true)
 fetched=
@@ -125,7 +131,8 @@ oldconfig() {
     yes "" | make -C "$dir" O="$OBJ" oldconfig
 }
 
-# Not statically linked means CONFIG_STATIC was lost; Mica could not run it.
+# Not statically linked means CONFIG_STATIC was lost and Mica could not
+# run it; the make rule for busybox.links ignores its script's failure.
 check_static() {
     if ${CROSS}readelf -l "$OBJ/busybox" | grep -q INTERP; then
         echo "busybox is dynamically linked"
