@@ -16,6 +16,7 @@
 #define MAX_INIT_ARGS 32
 
 long posix_ep = SERVICE_SLOT_EP;
+struct lthread *in_service;
 
 void posix_init_exited(int wait_status)
 {
@@ -153,7 +154,10 @@ int main(void *arg)
         }
         struct lthread *t = err ? NULL : thread_by_tid((int)m.badge);
         struct mica_msg answer;
-        if (t && handle(t, MICA_INFO_LABEL(m.info), m.w, mr, &answer)) {
+        in_service = t;
+        bool answered = t && handle(t, MICA_INFO_LABEL(m.info), m.w, mr, &answer);
+        in_service = NULL;
+        if (answered) {
             m = answer;
             err = mica_reply_recv(posix_ep, &m);
             continue;

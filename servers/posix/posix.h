@@ -100,6 +100,10 @@ struct lthread {
     struct ofile *io_file;         /* WAIT_PIPE: the pending read or write */
     uint64_t io_buf, io_len, io_done;
     bool io_write;
+    bool held;                     /* its answer waits until the process continues */
+    long held_value;
+    bool suspended;                /* stopped in user mode by posix */
+    int wait_options;              /* WAIT_CHILD: wait4's options */
     uint64_t waitset;              /* rt_sigtimedwait: the signals it takes */
     uint64_t waitinfo;             /* ... and where their siginfo goes */
 };
@@ -150,6 +154,10 @@ struct lproc {
     int sig_pid[NSIG];
     uint64_t sig_addr[NSIG];       /* si_addr of a fault's signal */
     uint64_t rlim[RLIM_NLIMITS][2];   /* soft, hard */
+    bool stopped;                  /* by a stop signal */
+    int stop_sig;
+    bool stop_unreported;          /* for wait4's WUNTRACED */
+    bool cont_unreported;          /* for wait4's WCONTINUED */
     struct ptimer timers[MAX_TIMERS];
     struct fdtable files;
     struct fsview fs;
@@ -169,6 +177,8 @@ typedef long (*syscall_fn)(struct lthread *t, const struct sysargs *s);
 extern struct lproc procs[MAX_PROCS];
 extern struct lthread threads[MAX_THREADS];
 extern long posix_ep;
+/* The thread whose message posix is handling now (its reply is implicit). */
+extern struct lthread *in_service;
 
 /* table.c */
 long syscall_dispatch(struct lthread *t, const struct sysargs *s);
@@ -251,6 +261,8 @@ int signal_init(void);
 int signal_map_trampoline(struct lproc *p);
 void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from_pid);
 bool signal_ready(const struct lthread *t);
+/* A child of parent stopped or continued: tell its wait4 and send SIGCHLD. */
+void proc_state_changed(struct lproc *child);
 /* restart_a0: the call's first argument if SA_RESTART may restart it. */
 int signal_deliver(struct lthread *t, struct mica_regs *r, bool restartable);
 long sys_rt_sigaction(struct lthread *t, const struct sysargs *s);

@@ -121,8 +121,18 @@ struct lthread *proc_new(int ppid)
     return t;
 }
 
+/* Holds t's answer until its process continues. */
+static bool hold(struct lthread *t, long value)
+{
+    t->held = true;
+    t->held_value = value;
+    return false;
+}
+
 bool syscall_answer(struct lthread *t, long value, struct mica_msg *m)
 {
+    if (t->proc->stopped)
+        return hold(t, value);
     bool restartable = t->restartable;
     t->wait = WAIT_NONE;
     t->interruptible = t->restartable = false;
@@ -132,6 +142,8 @@ bool syscall_answer(struct lthread *t, long value, struct mica_msg *m)
             r.pc += 4;                       /* past the ecall */
             r.x[10 - 1] = (uint64_t)value;   /* a0 */
             int d = signal_deliver(t, &r, restartable);
+            if (d == -2)
+                return hold(t, value);       /* it stopped */
             if (d < 0)
                 return false;                /* the process has ended */
             if (d > 0 && mica_thread_write_regs(t->kthread, &r, MICA_REGS_FP) == 0) {
@@ -157,6 +169,10 @@ void reply_to(struct lthread *t, long value)
     t->reply = 0;
     if (syscall_answer(t, value, &m))
         mica_send(slot, &m);
+    else if (t->tid && t->held) {
+        t->reply = slot;             /* answered when the process continues */
+        return;
+    }
     slot_free(slot);
 }
 
@@ -293,9 +309,49 @@ long sys_set_tid_address(struct lthread *t, const struct sysargs *s)
 
 /* ---- wait4 ---- */
 
+#define WUNTRACED  2
+#define WCONTINUED 8
+
 static bool matches(const struct lthread *w, const struct lproc *child)
 {
     return w->wait_pid == -1 || w->wait_pid == child->pid;
+}
+
+/* The status wait4 reports for a stopped or continued child, 0 if none. */
+static int state_status(struct lproc *c, int options, bool take)
+{
+    int status = 0;
+    if ((options & WUNTRACED) && c->stopped && c->stop_unreported) {
+        status = (c->stop_sig << 8) | 0x7f;
+        if (take)
+            c->stop_unreported = false;
+    } else if ((options & WCONTINUED) && c->cont_unreported) {
+        status = 0xffff;
+        if (take)
+            c->cont_unreported = false;
+    }
+    return status;
+}
+
+void proc_state_changed(struct lproc *child)
+{
+    struct lproc *parent = proc_by_pid(child->ppid);
+    if (!parent || parent->zombie)
+        return;
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct lthread *w = &threads[i];
+        if (w->tid && w->proc == parent && w->wait == WAIT_CHILD && matches(w, child)) {
+            int32_t status = state_status(child, w->wait_options, true);
+            if (!status)
+                continue;
+            if (w->wait_addr)
+                mm_copy_out(parent, w->wait_addr, &status, sizeof status);
+            reply_to(w, child->pid);
+            break;
+        }
+    }
+    /* CLD_STOPPED / CLD_CONTINUED */
+    signal_send(parent, NULL, SIGCHLD, child->stopped ? 5 : 6, child->pid);
 }
 
 /* Hands child's status to w's waiting wait4 and frees the child's entry. */
@@ -335,6 +391,12 @@ long sys_wait4(struct lthread *t, const struct sysargs *s)
         if (!c->pid || c->ppid != t->proc->pid || (pid != -1 && c->pid != pid))
             continue;
         any = true;
+        int32_t st = c->zombie ? 0 : state_status(c, (int)options, true);
+        if (st) {
+            if (status_addr && mm_copy_out(t->proc, status_addr, &st, sizeof st) < 0)
+                return -EFAULT;
+            return c->pid;
+        }
         if (c->zombie) {
             int32_t status = c->exit_status;
             long cpid = c->pid;
@@ -349,6 +411,7 @@ long sys_wait4(struct lthread *t, const struct sysargs *s)
     if (options & WNOHANG)
         return 0;
     t->wait = WAIT_CHILD;
+    t->wait_options = (int)options;
     t->wait_pid = pid;
     t->wait_addr = status_addr;
     t->interruptible = t->restartable = true;

@@ -78,16 +78,113 @@ int signal_map_trampoline(struct lproc *p)
     return (int)mica_map(p->kproc, trampoline_frame, SIGRETURN_VA, MICA_R_READ | MICA_R_EXEC, 0);
 }
 
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define STOP_SIGNALS (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+
 static bool default_ignores(int sig)
 {
     return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
+}
+
+static bool default_stops(int sig)
+{
+    return (SIGBIT(sig) & STOP_SIGNALS) != 0;
+}
+
+/* Stops p: its threads running in user mode are suspended; those in posix
+ * keep waiting, and their answers are held until it continues. */
+static void proc_stop(struct lproc *p, int sig)
+{
+    if (p->stopped)
+        return;
+    p->stopped = true;
+    p->stop_sig = sig;
+    p->stop_unreported = true;
+    p->cont_unreported = false;
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct lthread *w = &threads[i];
+        if (w->tid && w->proc == p && !w->reply && w != in_service && !w->suspended &&
+            mica_thread_suspend(w->kthread) == 0)
+            w->suspended = true;
+    }
+    proc_state_changed(p);
+}
+
+static void proc_continue(struct lproc *p)
+{
+    if (!p->stopped)
+        return;
+    p->stopped = false;
+    p->stop_unreported = false;
+    p->cont_unreported = true;
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct lthread *w = &threads[i];
+        if (!w->tid || w->proc != p)
+            continue;
+        if (w->suspended) {
+            w->suspended = false;
+            mica_thread_resume(w->kthread);
+        }
+        if (w->held) {
+            w->held = false;
+            reply_to(w, w->held_value);
+            if (!p->pid)
+                return;
+        }
+    }
+    proc_state_changed(p);
+}
+
+/* A signal for a thread running in user mode (posix is not handling it):
+ * stop the thread, act on the signal with its registers, resume it. */
+static void kick(struct lproc *p, struct lthread *only)
+{
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct lthread *w = &threads[i];
+        if (!w->tid || w->proc != p || (only && w != only) || w->reply || w == in_service ||
+            w->suspended || !signal_ready(w))
+            continue;
+        if (mica_thread_suspend(w->kthread))
+            continue;
+        static struct mica_regs r;
+        int d = mica_thread_read_regs(w->kthread, &r, MICA_REGS_FP) ? 0
+                                                                      : signal_deliver(w, &r, false);
+        if (d == -1)
+            return;              /* the process has ended */
+        if (d == 1)
+            mica_thread_write_regs(w->kthread, &r, MICA_REGS_FP);
+        if (d == -2)
+            w->suspended = true; /* it stopped the process */
+        else
+            mica_thread_resume(w->kthread);
+        return;
+    }
 }
 
 /* Queues sig for a thread (tkill) or its whole process. */
 void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from_pid)
 {
     struct sigaction_k *a = &p->actions[sig];
-    if (sig != SIGKILL && (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(sig))))
+    if (sig == SIGKILL) {
+        proc_exit(p, WAIT_SIGNALED(SIGKILL));       /* at once, whatever it does */
+        return;
+    }
+    /* SIGCONT continues a stopped process even when caught or ignored, and
+     * cancels pending stops; a stop cancels a pending SIGCONT. */
+    if (sig == SIGCONT) {
+        p->pending &= ~STOP_SIGNALS;
+        for (int i = 0; i < MAX_THREADS; i++)
+            if (threads[i].tid && threads[i].proc == p)
+                threads[i].pending &= ~STOP_SIGNALS;
+        proc_continue(p);
+        if (!p->pid)
+            return;
+    } else if (default_stops(sig)) {
+        p->pending &= ~SIGBIT(SIGCONT);
+    }
+    if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(sig)))
         return;
     if (t)
         t->pending |= SIGBIT(sig);
@@ -124,9 +221,10 @@ void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from
             reply_to(w, -EINTR);
             if (!p->pid)
                 return;          /* the signal ended the process */
-            break;
+            return;
         }
     }
+    kick(p, t);
 }
 
 /* The lowest deliverable signal of t, taken off its pending set; 0 if none. */
@@ -191,7 +289,8 @@ static long push_frame(struct lthread *t, int sig, struct mica_regs *r)
 /*
  * Delivers t's pending signals before it resumes. r holds its registers as
  * they will be on return (the system call's result already in a0). Returns
- * 1 if r changed (a handler runs), 0 if not, -1 if the process ended.
+ * 1 if r changed (a handler runs), 0 if not, -1 if the process ended, -2
+ * if it stopped.
  */
 int signal_deliver(struct lthread *t, struct mica_regs *r, bool restartable)
 {
@@ -202,7 +301,11 @@ int signal_deliver(struct lthread *t, struct mica_regs *r, bool restartable)
         struct sigaction_k *a = &p->actions[sig];
         if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(sig)))
             continue;
-        if (a->handler == SIG_DFL || sig == SIGKILL || sig == SIGSTOP) {
+        if ((a->handler == SIG_DFL && default_stops(sig)) || sig == SIGSTOP) {
+            proc_stop(p, sig);
+            return -2;
+        }
+        if (a->handler == SIG_DFL || sig == SIGKILL) {
             proc_exit(p, WAIT_SIGNALED(sig));
             return -1;
         }

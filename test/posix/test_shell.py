@@ -82,3 +82,20 @@ def test_script_with_functions_and_traps(shell):
     out = run(shell, "sh /tmp/s.sh")
     assert out.split("\n")[:3] == ["f got 1", "f got 2", "trapped"]
     finish(shell)
+
+
+def test_job_control_stop_background_and_kill(shell):
+    shell.sendline("sleep 100")
+    time.sleep(2)
+    shell.child.sendcontrol("z")
+    shell.expect(r"Stopped", timeout=30)
+    shell.expect(PROMPT, timeout=30)
+    assert "sleep 100" in run(shell, "jobs")
+    run(shell, "bg")
+    assert "Running" in run(shell, "jobs")
+    run(shell, "kill %1")
+    time.sleep(1)
+    out = run(shell, "jobs; echo done")
+    assert "sleep" not in out or "Terminated" in out
+    assert "waited" in run(shell, "sleep 1 & wait; echo waited").split("\n")
+    finish(shell)

@@ -1,5 +1,6 @@
 /* Signals: handlers with siginfo, masks, kill/raise, SIGCHLD, sigsuspend,
- * sleeping, and a SIGSEGV handler that resumes. */
+ * sleeping, a SIGSEGV handler that resumes, and stop/continue as wait
+ * reports them. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -101,6 +102,23 @@ int main(void)
     EXPECT(sigtimedwait(&w, &si, 0) == SIGUSR2 && si.si_signo == SIGUSR2);
     struct timespec short_wait = { 0, 10 * 1000 * 1000 };
     EXPECT(sigtimedwait(&w, &si, &short_wait) == -1 && errno == EAGAIN);
+
+    /* Stop and continue: waitpid's WUNTRACED and WCONTINUED, and SIGKILL
+     * ending a stopped child. */
+    pid = fork();
+    if (pid == 0) {
+        for (;;)
+            pause();
+    }
+    EXPECT(kill(pid, SIGSTOP) == 0);
+    EXPECT(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP);
+    EXPECT(waitpid(pid, &status, WUNTRACED | WNOHANG) == 0);
+    EXPECT(kill(pid, SIGCONT) == 0);
+    EXPECT(waitpid(pid, &status, WCONTINUED) == pid && WIFCONTINUED(status));
+    EXPECT(kill(pid, SIGSTOP) == 0);
+    EXPECT(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status));
+    EXPECT(kill(pid, SIGKILL) == 0);
+    EXPECT(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     printf("signals: %s\n", failures ? "FAILED" : "ok");
     return failures;
 }
