@@ -211,6 +211,7 @@ long sys_getppid(struct lthread *t, const struct sysargs *s);
 long sys_gettid(struct lthread *t, const struct sysargs *s);
 long sys_set_tid_address(struct lthread *t, const struct sysargs *s);
 long sys_wait4(struct lthread *t, const struct sysargs *s);
+long sys_waitid(struct lthread *t, const struct sysargs *s);
 
 /* mm.c */
 int mm_add_vma(struct lproc *p, uint64_t start, uint64_t end, unsigned prot, unsigned flags);

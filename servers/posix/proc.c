@@ -17,6 +17,7 @@ static int next_id = 1;
 #define WIFSIGNALED(status) (((status) & 0x7f) != 0)
 #define CLD_EXITED 1
 #define CLD_KILLED 2
+#define SA_NOCLDSTOP 1
 
 /* The entry with this id; id 0 finds a free entry. */
 static struct lthread *find_thread(int tid)
@@ -187,7 +188,7 @@ static void free_thread(struct lthread *t)
 }
 
 /* A child of p reported its status to p's waiting wait4, if any. */
-static bool reap_for_waiter(struct lproc *parent, struct lproc *child);
+static void wake_waiter(struct lproc *parent, struct lproc *child);
 
 /* Frees p's threads and kernel objects (and so all its memory). */
 static void release(struct lproc *p)
@@ -250,10 +251,15 @@ void proc_exit(struct lproc *p, int wait_status)
     release(p);
     p->zombie = true;
     p->exit_status = wait_status;
-    /* Orphans go to init (pid 1). */
-    for (int i = 0; i < MAX_PROCS; i++)
-        if (procs[i].pid && procs[i].ppid == p->pid)
-            procs[i].ppid = 1;
+    /* Orphans go to init (pid 1), which reaps those already ended. */
+    struct lproc *init = proc_by_pid(1);
+    for (int i = 0; i < MAX_PROCS; i++) {
+        if (!procs[i].pid || procs[i].ppid != p->pid)
+            continue;
+        procs[i].ppid = 1;
+        if (procs[i].zombie && init && !init->zombie)
+            wake_waiter(init, &procs[i]);
+    }
     struct lproc *parent = proc_by_pid(p->ppid);
     if (!parent || parent->zombie || parent == p) {
         if (p->pid == 1)
@@ -262,7 +268,7 @@ void proc_exit(struct lproc *p, int wait_status)
         return;
     }
     int pid = p->pid;
-    reap_for_waiter(parent, p);
+    wake_waiter(parent, p);
     signal_send(parent, NULL, SIGCHLD, WIFSIGNALED(wait_status) ? CLD_KILLED : CLD_EXITED, pid);
 }
 
@@ -307,30 +313,97 @@ long sys_set_tid_address(struct lthread *t, const struct sysargs *s)
     return t->tid;
 }
 
-/* ---- wait4 ---- */
+/* ---- wait4 and waitid ---- */
 
-#define WUNTRACED  2
-#define WCONTINUED 8
+#define WNOHANG     1
+#define WUNTRACED   2            /* waitid's WSTOPPED */
+#define WEXITED     4
+#define WCONTINUED  8
+#define WNOWAIT     0x01000000
+#define WCHILDKINDS 0xe0000000u  /* __WNOTHREAD, __WALL, __WCLONE: one kind of child here */
+#define WAITID_INFO 0x10000000   /* posix's own: the answer is a siginfo */
+#define CLD_DUMPED    3
+#define CLD_STOPPED   5
+#define CLD_CONTINUED 6
+#define P_ALL  0
+#define P_PID  1
+#define P_PGID 2
 
+/* wait_pid: -1 any child, > 0 that child, < -1 the children in group -wait_pid. */
 static bool matches(const struct lthread *w, const struct lproc *child)
 {
-    return w->wait_pid == -1 || w->wait_pid == child->pid;
+    if (w->wait_pid > 0)
+        return child->pid == w->wait_pid;
+    return w->wait_pid == -1 || child->pgid == -w->wait_pid;
 }
 
-/* The status wait4 reports for a stopped or continued child, 0 if none. */
-static int state_status(struct lproc *c, int options, bool take)
+/* Whether a wait with options has something to report of child c now, and
+ * its status as wait4 encodes it. Takes a stop or continue report unless
+ * WNOWAIT. */
+static bool child_event(struct lproc *c, int options, int *status)
 {
-    int status = 0;
-    if ((options & WUNTRACED) && c->stopped && c->stop_unreported) {
-        status = (c->stop_sig << 8) | 0x7f;
-        if (take)
-            c->stop_unreported = false;
-    } else if ((options & WCONTINUED) && c->cont_unreported) {
-        status = 0xffff;
-        if (take)
-            c->cont_unreported = false;
+    bool take = !(options & WNOWAIT);
+    if (c->zombie) {
+        *status = c->exit_status;
+        return (options & WEXITED) != 0;
     }
-    return status;
+    if ((options & WUNTRACED) && c->stopped && c->stop_unreported) {
+        *status = (c->stop_sig << 8) | 0x7f;
+        c->stop_unreported = !take;
+        return true;
+    }
+    if ((options & WCONTINUED) && c->cont_unreported) {
+        *status = 0xffff;
+        c->cont_unreported = !take;
+        return true;
+    }
+    return false;
+}
+
+/* The siginfo waitid writes (its first 32 bytes: Linux writes no more). */
+static int put_child_info(struct lproc *p, uint64_t addr, int pid, int status)
+{
+    int32_t info[8] = { SIGCHLD, 0, CLD_EXITED, 0, pid, 0, (status >> 8) & 0xff, 0 };
+    if (!pid) {
+        info[0] = info[2] = 0;           /* WNOHANG and nothing to report */
+    } else if (status == 0xffff) {
+        info[2] = CLD_CONTINUED;
+        info[6] = SIGCONT;
+    } else if ((status & 0xff) == 0x7f) {
+        info[2] = CLD_STOPPED;
+    } else if (WIFSIGNALED(status)) {
+        info[2] = (status & 0x80) ? CLD_DUMPED : CLD_KILLED;
+        info[6] = status & 0x7f;
+    }
+    return mm_copy_out(p, addr, info, sizeof info);
+}
+
+/* Writes what a wait reports of child c to addr in waiter's memory and
+ * reaps c if it has ended; returns the call's result. */
+static long report(struct lproc *waiter, uint64_t addr, int options, struct lproc *c, int status)
+{
+    int pid = c->pid;
+    if (addr && ((options & WAITID_INFO) ? put_child_info(waiter, addr, pid, status)
+                                         : mm_copy_out(waiter, addr, &status, sizeof status)) < 0)
+        return -EFAULT;
+    if (c->zombie && !(options & WNOWAIT))
+        c->pid = 0;
+    return (options & WAITID_INFO) ? 0 : pid;
+}
+
+/* Answers a thread of parent waiting for child, if one is and it has
+ * something to report. */
+static void wake_waiter(struct lproc *parent, struct lproc *child)
+{
+    for (int i = 0; i < MAX_THREADS; i++) {
+        struct lthread *w = &threads[i];
+        int status;
+        if (w->tid && w->proc == parent && w->wait == WAIT_CHILD && matches(w, child) &&
+            child_event(child, w->wait_options, &status)) {
+            reply_to(w, report(parent, w->wait_addr, w->wait_options, child, status));
+            return;
+        }
+    }
 }
 
 void proc_state_changed(struct lproc *child)
@@ -338,82 +411,74 @@ void proc_state_changed(struct lproc *child)
     struct lproc *parent = proc_by_pid(child->ppid);
     if (!parent || parent->zombie)
         return;
-    for (int i = 0; i < MAX_THREADS; i++) {
-        struct lthread *w = &threads[i];
-        if (w->tid && w->proc == parent && w->wait == WAIT_CHILD && matches(w, child)) {
-            int32_t status = state_status(child, w->wait_options, true);
-            if (!status)
-                continue;
-            if (w->wait_addr)
-                mm_copy_out(parent, w->wait_addr, &status, sizeof status);
-            reply_to(w, child->pid);
-            break;
-        }
-    }
-    /* CLD_STOPPED / CLD_CONTINUED */
-    signal_send(parent, NULL, SIGCHLD, child->stopped ? 5 : 6, child->pid);
+    wake_waiter(parent, child);
+    if (!(parent->actions[SIGCHLD].flags & SA_NOCLDSTOP))
+        signal_send(parent, NULL, SIGCHLD, child->stopped ? CLD_STOPPED : CLD_CONTINUED,
+                    child->pid);
 }
 
-/* Hands child's status to w's waiting wait4 and frees the child's entry. */
-static void deliver(struct lthread *w, struct lproc *child)
+/* The wait both calls share: reports a child at once, or waits. */
+static long wait_child(struct lthread *t, int pid, uint64_t addr, int options)
 {
-    int32_t status = child->exit_status;
-    if (w->wait_addr)
-        mm_copy_out(w->proc, w->wait_addr, &status, sizeof status);
-    long pid = child->pid;
-    child->pid = 0;
-    reply_to(w, pid);
-}
-
-static bool reap_for_waiter(struct lproc *parent, struct lproc *child)
-{
-    for (int i = 0; i < MAX_THREADS; i++) {
-        struct lthread *w = &threads[i];
-        if (w->tid && w->proc == parent && w->wait == WAIT_CHILD && matches(w, child)) {
-            deliver(w, child);
-            return true;
-        }
+    bool any = false;
+    t->wait_pid = pid;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct lproc *c = &procs[i];
+        int status;
+        if (!c->pid || c->ppid != t->proc->pid || !matches(t, c))
+            continue;
+        any = true;
+        if (child_event(c, options, &status))
+            return report(t->proc, addr, options, c, status);
     }
-    return false;
+    if (!any)
+        return -ECHILD;
+    if (options & WNOHANG) {
+        if ((options & WAITID_INFO) && addr && put_child_info(t->proc, addr, 0, 0) < 0)
+            return -EFAULT;
+        return 0;
+    }
+    t->wait = WAIT_CHILD;
+    t->wait_options = options;
+    t->wait_addr = addr;
+    t->interruptible = t->restartable = true;
+    return POSIX_DEFERRED;
 }
-
-#define WNOHANG 1
 
 long sys_wait4(struct lthread *t, const struct sysargs *s)
 {
     int pid = (int)s->a[0];
-    uint64_t status_addr = s->a[1], options = s->a[2];
-    if (pid < -1 || pid == 0)
-        pid = -1;                /* process groups come later: any child */
-    bool any = false;
-    for (int i = 0; i < MAX_PROCS; i++) {
-        struct lproc *c = &procs[i];
-        if (!c->pid || c->ppid != t->proc->pid || (pid != -1 && c->pid != pid))
-            continue;
-        any = true;
-        int32_t st = c->zombie ? 0 : state_status(c, (int)options, true);
-        if (st) {
-            if (status_addr && mm_copy_out(t->proc, status_addr, &st, sizeof st) < 0)
-                return -EFAULT;
-            return c->pid;
-        }
-        if (c->zombie) {
-            int32_t status = c->exit_status;
-            long cpid = c->pid;
-            if (status_addr && mm_copy_out(t->proc, status_addr, &status, sizeof status) < 0)
-                return -EFAULT;
-            c->pid = 0;
-            return cpid;
-        }
+    uint64_t options = s->a[2];
+    if (options & ~(uint64_t)(WNOHANG | WUNTRACED | WCONTINUED | WCHILDKINDS))
+        return -EINVAL;
+    if (pid == INT32_MIN)
+        return -ESRCH;
+    if (pid == 0)
+        pid = -t->proc->pgid;
+    return wait_child(t, pid, s->a[1], (int)(options & ~WCHILDKINDS) | WEXITED);
+}
+
+long sys_waitid(struct lthread *t, const struct sysargs *s)
+{
+    int type = (int)s->a[0], id = (int)s->a[1];
+    uint64_t options = s->a[3];
+    if (options & ~(uint64_t)(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | WCHILDKINDS) ||
+        !(options & (WUNTRACED | WEXITED | WCONTINUED)))
+        return -EINVAL;
+    int pid;
+    if (type == P_ALL)
+        pid = -1;
+    else if (type == P_PID && id > 0)
+        pid = id;
+    else if (type == P_PGID && id >= 0)
+        pid = -(id ? id : t->proc->pgid);
+    else
+        return -EINVAL;
+    if (s->a[4]) {
+        /* rusage: no CPU time is accounted yet, so all zero. */
+        static const uint64_t zero[18];
+        if (mm_copy_out(t->proc, s->a[4], zero, sizeof zero) < 0)
+            return -EFAULT;
     }
-    if (!any)
-        return -ECHILD;
-    if (options & WNOHANG)
-        return 0;
-    t->wait = WAIT_CHILD;
-    t->wait_options = (int)options;
-    t->wait_pid = pid;
-    t->wait_addr = status_addr;
-    t->interruptible = t->restartable = true;
-    return POSIX_DEFERRED;
+    return wait_child(t, pid, s->a[2], (int)(options & ~WCHILDKINDS) | WAITID_INFO);
 }

@@ -126,6 +126,7 @@ static const syscall_fn handlers[NSYSCALLS] = {
     [222] = sys_mmap,
     [226] = sys_mprotect,
     [260] = sys_wait4,
+    [95] = sys_waitid,
     [278] = sys_getrandom,
 };
 

@@ -119,6 +119,32 @@ int main(void)
     EXPECT(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status));
     EXPECT(kill(pid, SIGKILL) == 0);
     EXPECT(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+    /* waitid: siginfo for exit, stop and continue; WNOWAIT leaves the child
+     * to be waited for again; WNOHANG with nothing to report zeroes si_pid. */
+    pid = fork();
+    if (pid == 0) {
+        for (;;)
+            pause();
+    }
+    siginfo_t wi;
+    memset(&wi, 0xff, sizeof wi);
+    EXPECT(waitid(P_PID, pid, &wi, WEXITED | WNOHANG) == 0 && wi.si_pid == 0);
+    EXPECT(kill(pid, SIGSTOP) == 0);
+    EXPECT(waitid(P_PID, pid, &wi, WSTOPPED) == 0 && wi.si_signo == SIGCHLD &&
+           wi.si_code == CLD_STOPPED && wi.si_status == SIGSTOP && wi.si_pid == pid);
+    EXPECT(kill(pid, SIGCONT) == 0);
+    EXPECT(waitid(P_ALL, 0, &wi, WCONTINUED) == 0 && wi.si_code == CLD_CONTINUED);
+    EXPECT(kill(pid, SIGTERM) == 0);
+    EXPECT(waitid(P_PGID, 0, &wi, WEXITED | WNOWAIT) == 0 && wi.si_code == CLD_KILLED &&
+           wi.si_status == SIGTERM);
+    EXPECT(waitid(P_PID, pid, &wi, WEXITED) == 0 && wi.si_pid == pid);
+    EXPECT(waitid(P_ALL, 0, &wi, WEXITED) == -1 && errno == ECHILD);
+    EXPECT(waitid(P_ALL, 0, &wi, 0) == -1 && errno == EINVAL);
+    pid = fork();
+    if (pid == 0)
+        _exit(7);
+    EXPECT(waitpid(0, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 7);
     printf("signals: %s\n", failures ? "FAILED" : "ok");
     return failures;
 }
