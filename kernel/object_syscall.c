@@ -357,6 +357,17 @@ long sys_thread_resume(struct thread *t)
     return 0;
 }
 
+/* User-mode time alone: the kernel's and servers' work for a thread is
+ * not charged to it, so this is what Linux calls utime. */
+long sys_thread_time(struct thread *t)
+{
+    long err;
+    struct thread *x = thread_arg(t, ARG(0), &err);
+    if (!x)
+        return err;
+    return (long)(x->user_ticks & INT64_MAX);
+}
+
 long sys_thread_read_regs(struct thread *t)
 {
     long err;

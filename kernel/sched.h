@@ -22,6 +22,7 @@ struct hart {
     pte_t *pagetable;           /* in satp now */
     bool resched;               /* the tick or yield asks for round-robin */
     struct runqueues rq;        /* runnable threads other than current */
+    uint64_t entered;           /* when current last entered user mode */
 };
 
 extern struct hart hart0;
@@ -72,6 +73,7 @@ static inline __attribute__((always_inline, noreturn)) void sched_enter(struct t
     uint64_t fs = t->fpu_enabled ? fpu_sstatus(t) : SSTATUS_FS_OFF;
     csr_clear(sstatus, SSTATUS_SPP | SSTATUS_FS);
     csr_set(sstatus, SSTATUS_SPIE | fs);
+    h->entered = csr_read(time);
     user_return(&t->ctx);
 }
 

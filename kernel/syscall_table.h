@@ -55,7 +55,8 @@ struct thread;
     X(MICA_SYS_IRQ_ACK, sys_irq_ack)                       \
     X(MICA_SYS_SELFCHECK, sys_selfcheck)                   \
     X(MICA_SYS_PROCESS_COPY, sys_process_copy)             \
-    X(MICA_SYS_MAP_COPY, sys_map_copy)
+    X(MICA_SYS_MAP_COPY, sys_map_copy)                     \
+    X(MICA_SYS_THREAD_TIME, sys_thread_time)
 
 #define X(nr, fn) long fn(struct thread *t);
 SYSCALL_TABLE(X)

@@ -59,6 +59,8 @@ static void interrupt(uint64_t irq)
 void trap_user(struct user_context *ctx)
 {
     struct thread *t = (struct thread *)ctx;
+    /* Only the trapping thread's own time: waiting and idling are not its. */
+    t->user_ticks += csr_read(time) - this_hart()->entered;
     uint64_t cause = csr_read(scause);
     if (cause == EXC_ECALL_U) {
         fastpath_try(t);             /* returns only when it does not apply */

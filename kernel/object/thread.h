@@ -56,6 +56,7 @@ struct thread {
     uint8_t prio;
     uint8_t mcp;                   /* highest priority it may give */
     bool fpu_enabled;              /* has used the FPU */
+    uint64_t user_ticks;           /* time run in user mode (THREAD_TIME) */
     struct thread *rq_next;        /* run queue or wait queue links */
     struct thread *rq_prev;
 

@@ -210,6 +210,7 @@ void create_errors(void);
 
 /* thread.c */
 void thread_start_twice(void);
+void thread_time_counts_user_time(void);
 void thread_configure_errors(void);
 void thread_start_errors(void);
 void thread_suspend_resume(void);

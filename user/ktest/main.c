@@ -99,6 +99,7 @@ static const struct test_case cases[] = {
     CASE(create_errors),
     /* thread.c */
     CASE(thread_start_twice),
+    CASE(thread_time_counts_user_time),
     CASE(thread_configure_errors),
     CASE(thread_start_errors),
     CASE(thread_suspend_resume),

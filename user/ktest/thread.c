@@ -55,6 +55,40 @@ void thread_start_twice(void)
     kt_free(a.slot);
 }
 
+static long spin_block;              /* a notification nobody signals */
+
+static void time_spinner(uint64_t n)
+{
+    for (volatile uint64_t i = 0; i < n; i++)
+        ;
+    for (;;)
+        mica_wait(spin_block);
+}
+
+/* THREAD_TIME counts a thread's own user-mode time, not others'. */
+void thread_time_counts_user_time(void)
+{
+    struct kt_thread t;
+    spin_block = kt_new(MICA_OBJ_NOTIFICATION, 0);
+    EXPECT_EQ(kt_thread_start(&t, time_spinner, 0, KT_PRIO, 0), 0);
+    kt_settle();
+    long idle = mica_thread_time(t.slot);
+    EXPECT(idle >= 0);
+    long before = mica_thread_time(MICA_SLOT_THREAD);
+    for (volatile int i = 0; i < 2000000; i++)
+        ;
+    EXPECT(mica_thread_time(MICA_SLOT_THREAD) > before);
+    EXPECT_EQ(mica_thread_time(t.slot), idle);    /* blocked: no time of its own */
+    kt_thread_stop(&t);
+    EXPECT_EQ(kt_thread_start(&t, time_spinner, 2000000, KT_PRIO, 0), 0);
+    kt_settle();
+    EXPECT(mica_thread_time(t.slot) > idle);
+    kt_thread_stop(&t);
+    EXPECT(mica_thread_time(spin_block) < 0);     /* not a thread */
+    EXPECT(mica_thread_time(4095) < 0);           /* an empty slot */
+    kt_free(spin_block);
+}
+
 static void delete_own_cap(uint64_t p)
 {
     const struct kt_thread *t = (const struct kt_thread *)p;

@@ -122,6 +122,7 @@ static inline long mica_thread_start(long t, uint64_t pc, uint64_t sp, uint64_t 
 }
 static inline long mica_thread_suspend(long t) { return mica_syscall2(MICA_SYS_THREAD_SUSPEND, t, 0); }
 static inline long mica_thread_resume(long t) { return mica_syscall2(MICA_SYS_THREAD_RESUME, t, 0); }
+static inline long mica_thread_time(long t) { return mica_syscall2(MICA_SYS_THREAD_TIME, t, 0); }
 static inline long mica_thread_read_regs(long t, struct mica_regs *r, unsigned flags)
 {
     return mica_call6(MICA_SYS_THREAD_READ_REGS, t, (long)r, flags, 0, 0, 0);

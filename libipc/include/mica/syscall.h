@@ -68,7 +68,8 @@
 #define MICA_SYS_PROCESS_COPY      (-43)  /* process, its va, my va, len, dir -> bytes */
 #define MICA_SYS_MAP_COPY          (-44)  /* src process, va, dst process, pages, rights
                                              -> pages: the same frames, in dst at va */
-#define MICA_SYS_COUNT             44     /* calls are -1 .. -MICA_SYS_COUNT */
+#define MICA_SYS_THREAD_TIME       (-45)  /* thread -> timebase ticks it has run in user mode */
+#define MICA_SYS_COUNT             45     /* calls are -1 .. -MICA_SYS_COUNT */
 
 /* PROCESS_COPY directions, and the most it copies per call. */
 #define MICA_COPY_FROM      0     /* from the process's memory into mine */
