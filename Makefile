@@ -99,7 +99,7 @@ $(B)/native/%.elf: $$(call native_objs,$$*) $(B)/libipc.a libipc/user.ld
 LINUX_TESTS := $(patsubst user/tests/%.c,%,$(wildcard user/tests/*.c))
 LINUX_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11
 
-$(B)/linux/%: user/tests/%.c $(MUSL_CC)
+$(B)/linux/%: user/tests/%.c user/tests/cases.h $(MUSL_CC)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	$(Q)$(MUSL_CC) $(LINUX_CFLAGS) -o $@ $<

@@ -10,7 +10,11 @@
 
 #define CLOCK_REALTIME  0
 #define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID  3
 #define CLOCK_BOOTTIME  7
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD   1
 
 static char hostname[65] = "mica";
 static char domainname[65] = "(none)";
@@ -46,7 +50,13 @@ long sys_clock_gettime(struct lthread *t, const struct sysargs *s)
     case CLOCK_BOOTTIME:
         ns = (int64_t)mica_monotonic_ns();
         break;
-    default:
+    case CLOCK_PROCESS_CPUTIME_ID:
+        ns = (int64_t)proc_cpu_ns(t->proc);
+        break;
+    case CLOCK_THREAD_CPUTIME_ID:
+        ns = (int64_t)thread_cpu_ns(t);
+        break;
+    default:                     /* other processes' CPU clocks too */
         return -EINVAL;
     }
     int64_t ts[2] = { ns / 1000000000, ns % 1000000000 };
@@ -162,17 +172,33 @@ long sys_prctl(struct lthread *t, const struct sysargs *s)
 }
 
 /* CPU time is not accounted per thread yet: the times are zero. */
+/* struct rusage: ru_utime (a timeval) first; ru_stime and the counters
+ * stay zero, as nothing but user time is accounted. */
 long sys_getrusage(struct lthread *t, const struct sysargs *s)
 {
-    uint64_t ru[18] = { 0 };
-    if ((int64_t)s->a[0] < -1 || (int64_t)s->a[0] > 1)
+    uint64_t ru[18] = { 0 }, ns;
+    switch ((int64_t)s->a[0]) {
+    case 0:                      /* RUSAGE_SELF */
+        ns = proc_cpu_ns(t->proc);
+        break;
+    case RUSAGE_CHILDREN:
+        ns = children_cpu_ns(t->proc);
+        break;
+    case RUSAGE_THREAD:
+        ns = thread_cpu_ns(t);
+        break;
+    default:
         return -EINVAL;
+    }
+    ru[0] = ns / 1000000000;
+    ru[1] = ns % 1000000000 / 1000;
     return mm_copy_out(t->proc, s->a[1], ru, sizeof ru) < 0 ? -EFAULT : 0;
 }
 
+/* In clock ticks of 100 Hz (sysconf(_SC_CLK_TCK), from AT_CLKTCK). */
 long sys_times(struct lthread *t, const struct sysargs *s)
 {
-    uint64_t tms[4] = { 0 };
+    uint64_t tms[4] = { proc_cpu_ns(t->proc) / 10000000, 0, children_cpu_ns(t->proc) / 10000000, 0 };
     if (s->a[0] && mm_copy_out(t->proc, s->a[0], tms, sizeof tms) < 0)
         return -EFAULT;
     return (long)(mica_monotonic_ns() / 10000000);      /* clock ticks of 100 Hz */

@@ -154,6 +154,8 @@ struct lproc {
     int sig_pid[NSIG];
     uint64_t sig_addr[NSIG];       /* si_addr of a fault's signal */
     uint64_t rlim[RLIM_NLIMITS][2];   /* soft, hard */
+    uint64_t dead_ticks;           /* user time of its ended threads */
+    uint64_t child_ticks;          /* ... and of its reaped children */
     bool stopped;                  /* by a stop signal */
     int stop_sig;
     bool stop_unreported;          /* for wait4's WUNTRACED */
@@ -179,6 +181,11 @@ extern struct lthread threads[MAX_THREADS];
 extern long posix_ep;
 /* The thread whose message posix is handling now (its reply is implicit). */
 extern struct lthread *in_service;
+
+/* CPU time (user mode; kernel and server time is not accounted), in ns. */
+uint64_t thread_cpu_ns(struct lthread *t);
+uint64_t proc_cpu_ns(struct lproc *p);
+uint64_t children_cpu_ns(struct lproc *p);
 
 /* table.c */
 long syscall_dispatch(struct lthread *t, const struct sysargs *s);
@@ -266,6 +273,7 @@ bool signal_ready(const struct lthread *t);
 void proc_state_changed(struct lproc *child);
 /* restart_a0: the call's first argument if SA_RESTART may restart it. */
 int signal_deliver(struct lthread *t, struct mica_regs *r, bool restartable);
+long sys_rt_sigqueueinfo(struct lthread *t, const struct sysargs *s);
 long sys_rt_sigaction(struct lthread *t, const struct sysargs *s);
 long sys_rt_sigprocmask(struct lthread *t, const struct sysargs *s);
 long sys_rt_sigreturn(struct lthread *t, const struct sysargs *s);

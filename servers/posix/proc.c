@@ -177,8 +177,40 @@ void reply_to(struct lthread *t, long value)
     slot_free(slot);
 }
 
+static uint64_t thread_ticks(struct lthread *t)
+{
+    long ticks = mica_thread_time(t->kthread);
+    return ticks > 0 ? (uint64_t)ticks : 0;
+}
+
+static uint64_t ticks_to_ns(uint64_t ticks)
+{
+    uint64_t f = mica_timebase_freq ? mica_timebase_freq : 1;
+    return ticks / f * 1000000000ull + ticks % f * 1000000000ull / f;
+}
+
+uint64_t thread_cpu_ns(struct lthread *t)
+{
+    return ticks_to_ns(thread_ticks(t));
+}
+
+uint64_t proc_cpu_ns(struct lproc *p)
+{
+    uint64_t ticks = p->dead_ticks;
+    for (int i = 0; i < MAX_THREADS; i++)
+        if (threads[i].tid && threads[i].proc == p)
+            ticks += thread_ticks(&threads[i]);
+    return ticks_to_ns(ticks);
+}
+
+uint64_t children_cpu_ns(struct lproc *p)
+{
+    return ticks_to_ns(p->child_ticks);
+}
+
 static void free_thread(struct lthread *t)
 {
+    t->proc->dead_ticks += thread_ticks(t);
     if (t->reply) {
         slot_free(t->reply);      /* deleting it drops the waiting call */
         t->reply = 0;
@@ -230,6 +262,7 @@ long proc_take_over(struct lthread *nt, struct lthread *old)
     np->pending = op->pending;
     np->pgid = op->pgid;
     np->sid = op->sid;
+    np->child_ticks = op->child_ticks;
     memcpy(np->rlim, op->rlim, sizeof np->rlim);
     /* The descriptors stay (but close-on-exec ones), and the cwd. */
     np->files = op->files;
@@ -239,6 +272,7 @@ long proc_take_over(struct lthread *nt, struct lthread *old)
     nt->sigmask = old->sigmask;
     nt->pending = old->pending;
     release(op);
+    np->dead_ticks = op->dead_ticks;        /* exec keeps the process's times */
     op->pid = 0;
     np->pid = pid;
     np->ppid = ppid;
@@ -386,8 +420,10 @@ static long report(struct lproc *waiter, uint64_t addr, int options, struct lpro
     if (addr && ((options & WAITID_INFO) ? put_child_info(waiter, addr, pid, status)
                                          : mm_copy_out(waiter, addr, &status, sizeof status)) < 0)
         return -EFAULT;
-    if (c->zombie && !(options & WNOWAIT))
+    if (c->zombie && !(options & WNOWAIT)) {
+        waiter->child_ticks += c->dead_ticks + c->child_ticks;
         c->pid = 0;
+    }
     return (options & WAITID_INFO) ? 0 : pid;
 }
 

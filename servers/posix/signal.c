@@ -25,6 +25,8 @@
 #define SIGSTOP 19
 #define SI_USER 0
 #define SI_TKILL (-6)
+#define SI_QUEUE (-1)
+#define SI_TIMER (-2)
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 #define WAIT_SIGNALED(sig) ((sig) & 0x7f)
 
@@ -243,22 +245,28 @@ static int take_pending(struct lthread *t)
     return sig;
 }
 
+/* The siginfo of p's pending signal sig, as a handler or sigtimedwait sees it. */
+static void fill_info(struct lproc *p, int sig, struct siginfo_k *si)
+{
+    si->si_signo = sig;
+    si->si_code = p->sig_code[sig];
+    si->fields[0] = (uint64_t)(uint32_t)p->sig_pid[sig];   /* si_pid, si_uid = 0 */
+    if (p->sig_addr[sig])
+        si->fields[0] = p->sig_addr[sig];                   /* si_addr for faults */
+    if (si->si_code == SI_TIMER)                            /* si_tid, si_overrun */
+        si->fields[0] = (uint64_t)(uint32_t)p->sig_timer[sig] |
+                        (uint64_t)(uint32_t)p->timers[p->sig_timer[sig]].overrun << 32;
+    if (si->si_code == SI_TIMER || si->si_code == SI_QUEUE)
+        si->fields[1] = p->sig_value[sig];                  /* si_value */
+}
+
 static long push_frame(struct lthread *t, int sig, struct mica_regs *r)
 {
     struct lproc *p = t->proc;
     struct sigaction_k *a = &p->actions[sig];
     static struct rt_sigframe f;
     memset(&f, 0, sizeof f);
-    f.info.si_signo = sig;
-    f.info.si_code = p->sig_code[sig];
-    f.info.fields[0] = (uint64_t)p->sig_pid[sig];     /* si_pid, si_uid = 0 */
-    if (p->sig_addr[sig])
-        f.info.fields[0] = p->sig_addr[sig];          /* si_addr for faults */
-    if (f.info.si_code == -2) {                       /* SI_TIMER: si_tid, overrun, value */
-        f.info.fields[0] = (uint64_t)(uint32_t)p->sig_timer[sig] |
-                           (uint64_t)(uint32_t)p->timers[p->sig_timer[sig]].overrun << 32;
-        f.info.fields[1] = p->sig_value[sig];
-    }
+    fill_info(p, sig, &f.info);
     f.uc.uc_sigmask = t->restore_mask ? t->saved_mask : t->sigmask;
     t->restore_mask = false;
     f.uc.ss_sp = t->altstack_sp;
@@ -429,6 +437,31 @@ long sys_tkill(struct lthread *t, const struct sysargs *s)
     return 0;
 }
 
+/* rt_sigqueueinfo and rt_tgsigqueueinfo: a signal with the sender's
+ * siginfo. Like Linux, only a process signalling itself may claim a code
+ * the kernel would set (kill's, or tkill's). */
+long sys_rt_sigqueueinfo(struct lthread *t, const struct sysargs *s)
+{
+    bool tg = s->nr == 240;
+    int pid = (int)s->a[0], sig = (int)s->a[tg ? 2 : 1];
+    struct siginfo_k si;
+    if (mm_copy_in(t->proc, &si, s->a[tg ? 3 : 2], sizeof si) < 0)
+        return -EFAULT;
+    if (sig < 0 || sig >= NSIG)
+        return -EINVAL;
+    struct lproc *p = proc_by_pid(pid);
+    struct lthread *target = tg ? thread_by_tid((int)s->a[1]) : NULL;
+    if (!p || p->zombie || (tg && (!target || target->proc != p)))
+        return -ESRCH;
+    if ((si.si_code >= 0 || si.si_code == SI_TKILL) && p != t->proc)
+        return -EPERM;
+    if (sig) {
+        p->sig_value[sig] = si.fields[1];
+        signal_send(p, target, sig, si.si_code, (int)(uint32_t)si.fields[0]);
+    }
+    return 0;
+}
+
 long sys_sigaltstack(struct lthread *t, const struct sysargs *s)
 {
     struct { uint64_t sp; int32_t flags, pad; uint64_t size; } ss;
@@ -481,8 +514,8 @@ long sys_rt_sigtimedwait(struct lthread *t, const struct sysargs *s)
         t->pending &= ~SIGBIT(sig);
         t->proc->pending &= ~SIGBIT(sig);
         if (info) {
-            struct siginfo_k si = { .si_signo = sig, .si_code = t->proc->sig_code[sig] };
-            si.fields[0] = (uint64_t)t->proc->sig_pid[sig];
+            struct siginfo_k si = { 0 };
+            fill_info(t->proc, sig, &si);
             if (mm_copy_out(t->proc, info, &si, sizeof si) < 0)
                 return -EFAULT;
         }

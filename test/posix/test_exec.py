@@ -38,6 +38,15 @@ def test_signals_handlers_masks_sigchld_sleep_and_segv(boot):
     assert m.wait_exit() == 0
 
 
+
+def test_signals_cases_run_by_name(boot):
+    m = boot(append="init=/bin/signals stop_continue waitid")
+    m.expect(r"signals: stop_continue: ok")
+    m.expect(r"signals: waitid: ok")
+    m.expect(r"signals: ok")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0
+
 def test_threads_mutexes_condvars_robust_futexes(boot):
     m = boot(append="init=/bin/threads")
     m.expect(r"threads: ok")

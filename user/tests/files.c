@@ -10,10 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int failures;
-#define EXPECT(c) do { if (!(c)) { printf("files: failed: %s (line %d, errno %d)\n", #c, __LINE__, errno); failures++; } } while (0)
+#include "cases.h"
 
-int main(void)
+/* Each case works in a fresh /tmp/files-test and leaves it removed, so that
+ * any one of them can run alone. */
+static void scratch_enter(void)
 {
     char buf[256];
     mkdir("/tmp", 0777);
@@ -21,7 +22,25 @@ int main(void)
     EXPECT(mkdir("files-test", 0755) == 0);
     EXPECT(chdir("files-test") == 0);
     EXPECT(getcwd(buf, sizeof buf) && strcmp(buf, "/tmp/files-test") == 0);
+}
 
+static void scratch_leave(void)
+{
+    EXPECT(chdir("..") == 0 && rmdir("files-test") == 0);
+}
+
+/* a.txt holding "hello world", as open_read_write leaves it. */
+static void make_hello(void)
+{
+    int fd = open("a.txt", O_CREAT | O_EXCL | O_WRONLY, 0644);
+    EXPECT(fd >= 0 && write(fd, "hello world", 11) == 11);
+    close(fd);
+}
+
+static void open_read_write(void)
+{
+    char buf[256];
+    scratch_enter();
     int fd = open("a.txt", O_CREAT | O_EXCL | O_RDWR, 0644);
     EXPECT(fd >= 0);
     EXPECT(write(fd, "hello world", 11) == 11);
@@ -33,8 +52,17 @@ int main(void)
     struct stat st;
     EXPECT(fstat(fd, &st) == 0 && st.st_size == 11 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0644);
     close(fd);
+    EXPECT(unlink("a.txt") == 0);
+    scratch_leave();
+}
 
-    fd = open("a.txt", O_WRONLY | O_APPEND);
+/* O_APPEND, O_TRUNC, dup sharing the offset, and FD_CLOEXEC. */
+static void append_trunc_dup(void)
+{
+    struct stat st;
+    scratch_enter();
+    make_hello();
+    int fd = open("a.txt", O_WRONLY | O_APPEND);
     EXPECT(write(fd, "!", 1) == 1);
     close(fd);
     EXPECT(stat("a.txt", &st) == 0 && st.st_size == 12);
@@ -46,7 +74,17 @@ int main(void)
     EXPECT(fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 && fcntl(fd, F_GETFD) == FD_CLOEXEC);
     close(fd);
     close(fd2);
+    EXPECT(unlink("a.txt") == 0);
+    scratch_leave();
+}
 
+/* Directories, rename, hard and symbolic links, readdir, and removal. */
+static void links_and_dirs(void)
+{
+    char buf[256];
+    struct stat st;
+    scratch_enter();
+    make_hello();
     EXPECT(mkdir("d", 0755) == 0 && mkdir("d", 0755) == -1 && errno == EEXIST);
     EXPECT(rename("a.txt", "d/b.txt") == 0);
     EXPECT(link("d/b.txt", "c.txt") == 0);
@@ -71,9 +109,13 @@ int main(void)
 
     EXPECT(unlink("c.txt") == 0 && unlink("s") == 0 && unlink("loop1") == 0 && unlink("loop2") == 0);
     EXPECT(unlink("d/b.txt") == 0 && rmdir("d") == 0);
-    EXPECT(chdir("..") == 0 && rmdir("files-test") == 0);
+    scratch_leave();
+}
 
-    fd = open("/dev/null", O_RDWR);
+static void devices(void)
+{
+    char buf[8];
+    int fd = open("/dev/null", O_RDWR);
     EXPECT(fd >= 0 && write(fd, "x", 1) == 1 && read(fd, buf, 1) == 0);
     close(fd);
     fd = open("/dev/zero", O_RDONLY);
@@ -82,12 +124,30 @@ int main(void)
     fd = open("/dev/full", O_WRONLY);
     EXPECT(fd >= 0 && write(fd, "x", 1) == -1 && errno == ENOSPC);
     close(fd);
+}
 
+/* The file stays: test_exec.py reads it back from the disk image. */
+static void stdio_file(void)
+{
+    char buf[256];
+    mkdir("/tmp", 0777);
     FILE *f = fopen("/tmp/stdio.txt", "w");
     EXPECT(f && fprintf(f, "line %d\n", 42) == 8 && fclose(f) == 0);
     f = fopen("/tmp/stdio.txt", "r");
     EXPECT(f && fgets(buf, sizeof buf, f) && !strcmp(buf, "line 42\n"));
-    fclose(f);
-    printf("files: %s\n", failures ? "FAILED" : "ok");
-    return failures;
+    if (f)
+        fclose(f);
+}
+
+static const struct test_case cases[] = {
+    { "open_read_write", open_read_write },
+    { "append_trunc_dup", append_trunc_dup },
+    { "links_and_dirs", links_and_dirs },
+    { "devices", devices },
+    { "stdio_file", stdio_file },
+};
+
+int main(int argc, char **argv)
+{
+    return run_cases("files", cases, sizeof cases / sizeof cases[0], argc, argv);
 }

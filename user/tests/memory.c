@@ -12,8 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-static int failures;
-#define EXPECT(c) do { if (!(c)) { printf("memory: failed: %s (line %d)\n", #c, __LINE__); failures++; } } while (0)
+#include "cases.h"
 
 static sigjmp_buf jb;
 static volatile void *fault_addr;
@@ -28,22 +27,77 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     siglongjmp(jb, 1);
 }
 
-int main(void)
+static long pg;
+
+/* Fresh anonymous read-write pages, or 0 (counted as a failure). */
+static char *map_pages(long pages)
 {
-    long pg = sysconf(_SC_PAGESIZE);
-    EXPECT(pg == 4096);
-    char *p = mmap(0, 16 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    pg = sysconf(_SC_PAGESIZE);
+    char *p = mmap(0, pages * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     EXPECT(p != MAP_FAILED);
-    EXPECT(p[0] == 0 && p[15 * pg] == 0);          /* zeroed, allocated on touch */
+    return p == MAP_FAILED ? 0 : p;
+}
+
+static void catch_segv(void)
+{
+    struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
+    sigaction(SIGSEGV, &sa, 0);
+}
+
+/* Pages are 4 KiB, zeroed, and allocated on first touch. */
+static void mmap_zeroed(void)
+{
+    char *p = map_pages(16);
+    EXPECT(pg == 4096);
+    if (!p)
+        return;
+    EXPECT(p[0] == 0 && p[15 * pg] == 0);
+    memset(p, 'x', 16 * pg);
+    EXPECT(munmap(p, 16 * pg) == 0);
+}
+
+static void fixed_noreplace(void)
+{
+    char *p = map_pages(16);
+    if (!p)
+        return;
     memset(p, 'x', 16 * pg);
     EXPECT(mmap(p, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) ==
            MAP_FAILED && errno == EEXIST);
+    EXPECT(munmap(p, 16 * pg) == 0);
+}
+
+/* MADV_DONTNEED drops the one page: it reads as zero again. */
+static void madvise_dontneed(void)
+{
+    char *p = map_pages(16);
+    if (!p)
+        return;
+    memset(p, 'x', 16 * pg);
     EXPECT(madvise(p, pg, MADV_DONTNEED) == 0 && p[0] == 0 && p[pg] == 'x');
+    EXPECT(munmap(p, 16 * pg) == 0);
+}
+
+/* Growing keeps the contents; the new part is zeroed. */
+static void mremap_grow(void)
+{
+    char *p = map_pages(16);
+    if (!p)
+        return;
+    memset(p, 'x', 16 * pg);
     char *q = mremap(p, 16 * pg, 64 * pg, MREMAP_MAYMOVE);
     EXPECT(q != MAP_FAILED && q[pg] == 'x' && q[63 * pg] == 0);
+    if (q != MAP_FAILED)
+        EXPECT(munmap(q, 64 * pg) == 0);
+}
 
-    struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
-    sigaction(SIGSEGV, &sa, 0);
+/* A write to a read-only page: SEGV_ACCERR at the address written. */
+static void mprotect_accerr(void)
+{
+    char *q = map_pages(64);
+    if (!q)
+        return;
+    catch_segv();
     EXPECT(mprotect(q, pg, PROT_READ) == 0);
     if (sigsetjmp(jb, 1) == 0) {
         q[5] = 1;
@@ -53,6 +107,16 @@ int main(void)
     EXPECT(mprotect(q, pg, PROT_READ | PROT_WRITE) == 0);
     q[5] = 1;
     EXPECT(munmap(q, 64 * pg) == 0);
+}
+
+/* A write to an unmapped page: SEGV_MAPERR at the address written. */
+static void munmap_maperr(void)
+{
+    char *q = map_pages(64);
+    if (!q)
+        return;
+    catch_segv();
+    EXPECT(munmap(q, 64 * pg) == 0);
     if (sigsetjmp(jb, 1) == 0) {
         q[0] = 1;
         EXPECT(!"wrote an unmapped page");
@@ -60,8 +124,12 @@ int main(void)
     if (fault_addr != q || fault_code != SEGV_MAPERR)
         printf("memory: addr %p (want %p) code %d\n", (void *)fault_addr, (void *)q, fault_code);
     EXPECT(fault_addr == q && fault_code == SEGV_MAPERR);
+}
 
-    /* RLIMIT_AS: a big allocation fails with ENOMEM, small ones still work. */
+/* RLIMIT_AS: a big allocation fails with ENOMEM, small ones still work.
+ * The limit stays: this case is last. */
+static void rlimit_as(void)
+{
     struct rlimit rl = { 64 << 20, 64 << 20 };
     EXPECT(setrlimit(RLIMIT_AS, &rl) == 0);
     EXPECT(mmap(0, 128 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) ==
@@ -70,6 +138,19 @@ int main(void)
     EXPECT(malloc(1000) != 0);
     struct rlimit got;
     EXPECT(getrlimit(RLIMIT_AS, &got) == 0 && got.rlim_cur == (rlim_t)64 << 20);
-    printf("memory: %s\n", failures ? "FAILED" : "ok");
-    return failures;
+}
+
+static const struct test_case cases[] = {
+    { "mmap_zeroed", mmap_zeroed },
+    { "fixed_noreplace", fixed_noreplace },
+    { "madvise_dontneed", madvise_dontneed },
+    { "mremap_grow", mremap_grow },
+    { "mprotect_accerr", mprotect_accerr },
+    { "munmap_maperr", munmap_maperr },
+    { "rlimit_as", rlimit_as },
+};
+
+int main(int argc, char **argv)
+{
+    return run_cases("memory", cases, sizeof cases / sizeof cases[0], argc, argv);
 }

@@ -10,13 +10,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int failures;
-#define EXPECT(c) do { if (!(c)) { printf("pipes: failed: %s (line %d, errno %d)\n", #c, __LINE__, errno); failures++; } } while (0)
+#include "cases.h"
 
 static volatile int got_pipe;
 static void on_pipe(int sig) { (void)sig; got_pipe = 1; }
 
-int main(void)
+/* A child writes more than the pipe holds; the parent reads all to EOF. */
+static void writer_reader_eof(void)
 {
     int p[2];
     char buf[8192];
@@ -38,15 +38,25 @@ int main(void)
     int status;
     EXPECT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
     close(p[0]);
+}
 
-    /* No reader: SIGPIPE, and EPIPE once it is caught. */
+/* No reader: SIGPIPE, and EPIPE once it is caught. */
+static void sigpipe_epipe(void)
+{
+    int p[2];
+    got_pipe = 0;
     signal(SIGPIPE, on_pipe);
     EXPECT(pipe(p) == 0);
     close(p[0]);
     EXPECT(write(p[1], "x", 1) == -1 && errno == EPIPE && got_pipe);
     close(p[1]);
+}
 
-    /* Non-blocking: EAGAIN when empty, readable after a write, per poll. */
+/* Non-blocking: EAGAIN when empty, readable after a write, per poll. */
+static void nonblock_poll(void)
+{
+    int p[2];
+    char buf[16];
     EXPECT(pipe2(p, O_NONBLOCK) == 0);
     EXPECT(read(p[0], buf, 1) == -1 && errno == EAGAIN);
     struct pollfd pf = { p[0], POLLIN, 0 };
@@ -57,8 +67,13 @@ int main(void)
     close(p[1]);
     EXPECT(poll(&pf, 1, 0) == 1 && (pf.revents & POLLHUP));
     close(p[0]);
+}
 
-    /* A pipeline through the shell's way of doing it: dup2 and exec-less children. */
+/* A pipeline through the shell's way of doing it: dup2 and exec-less children. */
+static void dup2_pipeline(void)
+{
+    int p[2];
+    char buf[8192];
     EXPECT(pipe(p) == 0);
     if (fork() == 0) {
         dup2(p[1], 1);
@@ -68,10 +83,21 @@ int main(void)
         _exit(0);
     }
     close(p[1]);
-    n = read(p[0], buf, sizeof buf);
+    long n = read(p[0], buf, sizeof buf);
     if (n != 17) printf("pipes: read %ld\n", n);
     EXPECT(n == 17 && !memcmp(buf, "through the pipe\n", 17));
+    close(p[0]);
     wait(0);
-    printf("pipes: %s\n", failures ? "FAILED" : "ok");
-    return failures;
+}
+
+static const struct test_case cases[] = {
+    { "writer_reader_eof", writer_reader_eof },
+    { "sigpipe_epipe", sigpipe_epipe },
+    { "nonblock_poll", nonblock_poll },
+    { "dup2_pipeline", dup2_pipeline },
+};
+
+int main(int argc, char **argv)
+{
+    return run_cases("pipes", cases, sizeof cases / sizeof cases[0], argc, argv);
 }

@@ -6,12 +6,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-#define EXPECT(c) do { if (!(c)) { printf("signals: failed: %s (line %d)\n", #c, __LINE__); failures++; } } while (0)
+#include "cases.h"
 
 static volatile sig_atomic_t got, got_code, got_chld;
 static sigjmp_buf jb;
@@ -27,20 +27,40 @@ static void on_chld(int sig) { (void)sig; got_chld++; }
 
 static void on_segv(int sig) { (void)sig; siglongjmp(jb, 1); }
 
-int main(void)
+static void catch_usr1(void)
 {
     struct sigaction sa = { 0 };
     sa.sa_sigaction = on_usr1;
     sa.sa_flags = SA_SIGINFO;
     EXPECT(sigaction(SIGUSR1, &sa, 0) == 0);
+    got = got_code = 0;
+}
+
+/* A child that waits to be signalled. */
+static pid_t pausing_child(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (;;)
+            pause();
+    }
+    return pid;
+}
+
+static void handler_siginfo(void)
+{
+    catch_usr1();
     EXPECT(raise(SIGUSR1) == 0);
     EXPECT(got == SIGUSR1 && got_code == SI_TKILL);
+}
 
-    /* Blocked: pending until unblocked. */
+/* Blocked: pending until unblocked. */
+static void blocked_pending(void)
+{
+    catch_usr1();
     sigset_t set, old;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
-    got = 0;
     EXPECT(sigprocmask(SIG_BLOCK, &set, &old) == 0);
     EXPECT(kill(getpid(), SIGUSR1) == 0);
     EXPECT(got == 0);
@@ -48,11 +68,14 @@ int main(void)
     EXPECT(sigpending(&pend) == 0 && sigismember(&pend, SIGUSR1));
     EXPECT(sigprocmask(SIG_SETMASK, &old, 0) == 0);
     EXPECT(got == SIGUSR1 && got_code == SI_USER);
+}
 
-    /* SIGCHLD from a child's exit, waited for with sigsuspend. */
+/* SIGCHLD from a child's exit, waited for with sigsuspend. */
+static void sigchld_sigsuspend(void)
+{
+    got_chld = 0;
     signal(SIGCHLD, on_chld);
-    sigprocmask(SIG_BLOCK, &(sigset_t){ 0 }, &old);
-    sigset_t chld;
+    sigset_t chld, old;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, &old);
@@ -66,33 +89,41 @@ int main(void)
     EXPECT(got_chld == 1);
     EXPECT(waitpid(pid, 0, 0) == pid);
     sigprocmask(SIG_SETMASK, &old, 0);
+}
 
-    /* A child killed by a signal, as wait reports it. */
-    pid = fork();
-    if (pid == 0) {
-        for (;;)
-            pause();
-    }
+/* A child killed by a signal, as wait reports it. */
+static void killed_child_status(void)
+{
+    pid_t pid = pausing_child();
     EXPECT(kill(pid, SIGTERM) == 0);
     int status;
     EXPECT(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+}
 
-    /* Sleeping, and being woken early by a signal. */
+static void nanosleep_case(void)
+{
     struct timespec t0, t1, req = { 0, 20 * 1000 * 1000 };
     clock_gettime(CLOCK_MONOTONIC, &t0);
     EXPECT(nanosleep(&req, 0) == 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
     EXPECT(ms >= 20);
+}
 
-    /* A SIGSEGV handler that jumps out. */
+/* A SIGSEGV handler that jumps out. */
+static void segv_handler(void)
+{
     signal(SIGSEGV, on_segv);
     if (sigsetjmp(jb, 1) == 0) {
         volatile int *volatile bad = (int *)8;
         *bad = 1;
         EXPECT(!"survived a store to address 8");
     }
-    /* sigtimedwait: a pending blocked signal is taken; none times out. */
+}
+
+/* sigtimedwait: a pending blocked signal is taken; none times out. */
+static void sigtimedwait_case(void)
+{
     sigset_t w;
     sigemptyset(&w);
     sigaddset(&w, SIGUSR2);
@@ -102,14 +133,14 @@ int main(void)
     EXPECT(sigtimedwait(&w, &si, 0) == SIGUSR2 && si.si_signo == SIGUSR2);
     struct timespec short_wait = { 0, 10 * 1000 * 1000 };
     EXPECT(sigtimedwait(&w, &si, &short_wait) == -1 && errno == EAGAIN);
+}
 
-    /* Stop and continue: waitpid's WUNTRACED and WCONTINUED, and SIGKILL
-     * ending a stopped child. */
-    pid = fork();
-    if (pid == 0) {
-        for (;;)
-            pause();
-    }
+/* Stop and continue: waitpid's WUNTRACED and WCONTINUED, and SIGKILL
+ * ending a stopped child. */
+static void stop_continue(void)
+{
+    int status;
+    pid_t pid = pausing_child();
     EXPECT(kill(pid, SIGSTOP) == 0);
     EXPECT(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP);
     EXPECT(waitpid(pid, &status, WUNTRACED | WNOHANG) == 0);
@@ -119,14 +150,13 @@ int main(void)
     EXPECT(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status));
     EXPECT(kill(pid, SIGKILL) == 0);
     EXPECT(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
 
-    /* waitid: siginfo for exit, stop and continue; WNOWAIT leaves the child
-     * to be waited for again; WNOHANG with nothing to report zeroes si_pid. */
-    pid = fork();
-    if (pid == 0) {
-        for (;;)
-            pause();
-    }
+/* waitid: siginfo for exit, stop and continue; WNOWAIT leaves the child
+ * to be waited for again; WNOHANG with nothing to report zeroes si_pid. */
+static void waitid_case(void)
+{
+    pid_t pid = pausing_child();
     siginfo_t wi;
     memset(&wi, 0xff, sizeof wi);
     EXPECT(waitid(P_PID, pid, &wi, WEXITED | WNOHANG) == 0 && wi.si_pid == 0);
@@ -141,10 +171,66 @@ int main(void)
     EXPECT(waitid(P_PID, pid, &wi, WEXITED) == 0 && wi.si_pid == pid);
     EXPECT(waitid(P_ALL, 0, &wi, WEXITED) == -1 && errno == ECHILD);
     EXPECT(waitid(P_ALL, 0, &wi, 0) == -1 && errno == EINVAL);
-    pid = fork();
+}
+
+/* waitpid(0): any child in the caller's process group. */
+static void waitpid_group(void)
+{
+    int status;
+    pid_t pid = fork();
     if (pid == 0)
         _exit(7);
     EXPECT(waitpid(0, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 7);
-    printf("signals: %s\n", failures ? "FAILED" : "ok");
-    return failures;
+}
+
+/* sigqueue: the value reaches the handler with SI_QUEUE; another process
+ * may not forge a kernel code. */
+static volatile int queued_value;
+
+static void on_queued(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    got = sig;
+    got_code = si->si_code;
+    queued_value = si->si_value.sival_int;
+}
+
+static void sigqueue_value(void)
+{
+    struct sigaction sa = { 0 };
+    sa.sa_sigaction = on_queued;
+    sa.sa_flags = SA_SIGINFO;
+    EXPECT(sigaction(SIGRTMIN, &sa, 0) == 0);
+    got = got_code = queued_value = 0;
+    EXPECT(sigqueue(getpid(), SIGRTMIN, (union sigval){ .sival_int = 4242 }) == 0);
+    EXPECT(got == SIGRTMIN && got_code == SI_QUEUE && queued_value == 4242);
+    pid_t pid = fork();
+    if (pid == 0) {
+        siginfo_t si = { .si_signo = SIGRTMIN, .si_code = SI_USER };
+        long r = syscall(SYS_rt_sigqueueinfo, getppid(), SIGRTMIN, &si);
+        _exit(r == -1 && errno == EPERM ? 0 : 1);
+    }
+    int status;
+    EXPECT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    EXPECT(sigqueue(getpid(), NSIG + 1, (union sigval){ 0 }) == -1 && errno == EINVAL);
+    signal(SIGRTMIN, SIG_DFL);
+}
+
+static const struct test_case cases[] = {
+    { "handler_siginfo", handler_siginfo },
+    { "blocked_pending", blocked_pending },
+    { "sigchld_sigsuspend", sigchld_sigsuspend },
+    { "killed_child_status", killed_child_status },
+    { "nanosleep", nanosleep_case },
+    { "segv_handler", segv_handler },
+    { "sigtimedwait", sigtimedwait_case },
+    { "stop_continue", stop_continue },
+    { "waitid", waitid_case },
+    { "waitpid_group", waitpid_group },
+    { "sigqueue", sigqueue_value },
+};
+
+int main(int argc, char **argv)
+{
+    return run_cases("signals", cases, sizeof cases / sizeof cases[0], argc, argv);
 }

@@ -8,8 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-#define EXPECT(c) do { if (!(c)) { printf("threads: failed: %s (line %d)\n", #c, __LINE__); failures++; } } while (0)
+#include "cases.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
@@ -49,8 +48,10 @@ static void *dies_holding(void *arg)
     return 0;                    /* exits with the mutex held */
 }
 
-int main(void)
+/* Four threads contend for one mutex; each has its own TLS value. */
+static void create_join_mutex(void)
 {
+    counter = 0;
     pthread_t t[4];
     for (long i = 0; i < 4; i++)
         EXPECT(pthread_create(&t[i], 0, adder, (void *)(i + 1)) == 0);
@@ -60,7 +61,11 @@ int main(void)
     }
     EXPECT(counter == 4000);
     EXPECT(tls_value == 0);
+}
 
+static void condvar_broadcast(void)
+{
+    ready = 0;
     pthread_t w;
     EXPECT(pthread_create(&w, 0, waiter, 0) == 0);
     usleep(10000);
@@ -69,10 +74,13 @@ int main(void)
     pthread_cond_broadcast(&cond);
     pthread_mutex_unlock(&lock);
     EXPECT(pthread_join(w, 0) == 0);
+}
 
+static void robust_owner_dies(void)
+{
     /* qemu-user does not implement robust futex lists (FACTS.md). */
     if (getenv("NO_ROBUST_FUTEX"))
-        goto timed;
+        return;
     pthread_mutexattr_t a;
     pthread_mutexattr_init(&a);
     pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
@@ -83,8 +91,10 @@ int main(void)
     EXPECT(pthread_mutex_lock(&robust) == EOWNERDEAD);
     EXPECT(pthread_mutex_consistent(&robust) == 0);
     pthread_mutex_unlock(&robust);
+}
 
-timed:;
+static void cond_timedwait(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_nsec += 20000000;
@@ -95,6 +105,16 @@ timed:;
     pthread_mutex_lock(&lock);
     EXPECT(pthread_cond_timedwait(&cond, &lock, &ts) == ETIMEDOUT);
     pthread_mutex_unlock(&lock);
-    printf("threads: %s\n", failures ? "FAILED" : "ok");
-    return failures;
+}
+
+static const struct test_case cases[] = {
+    { "create_join_mutex", create_join_mutex },
+    { "condvar_broadcast", condvar_broadcast },
+    { "robust_owner_dies", robust_owner_dies },
+    { "cond_timedwait", cond_timedwait },
+};
+
+int main(int argc, char **argv)
+{
+    return run_cases("threads", cases, sizeof cases / sizeof cases[0], argc, argv);
 }

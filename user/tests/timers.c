@@ -4,12 +4,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/times.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-#define EXPECT(c) do { if (!(c)) { printf("timers: failed: %s (line %d)\n", #c, __LINE__); failures++; } } while (0)
+#include "cases.h"
 
 static volatile int alarms, ticks, value, code;
 
@@ -24,8 +26,10 @@ static void on_rt(int sig, siginfo_t *si, void *uc)
     code = si->si_code;
 }
 
-int main(void)
+/* A one-shot ITIMER_REAL delivers one SIGALRM and then reads as disarmed. */
+static void setitimer_alarm(void)
 {
+    alarms = 0;
     signal(SIGALRM, on_alarm);
     struct itimerval it = { { 0, 0 }, { 0, 20000 } };
     EXPECT(setitimer(ITIMER_REAL, &it, 0) == 0);
@@ -34,7 +38,13 @@ int main(void)
     EXPECT(alarms == 1);
     struct itimerval cur;
     EXPECT(getitimer(ITIMER_REAL, &cur) == 0 && cur.it_value.tv_usec == 0);
+}
 
+/* A periodic POSIX timer carries its value and SI_TIMER, and stops ticking
+ * once deleted. */
+static void posix_timer_periodic(void)
+{
+    ticks = 0;
     struct sigaction sa = { .sa_sigaction = on_rt, .sa_flags = SA_SIGINFO };
     sigaction(SIGRTMIN, &sa, 0);
     struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGRTMIN };
@@ -52,6 +62,70 @@ int main(void)
     int before = ticks;
     usleep(30000);
     EXPECT(ticks == before);
-    printf("timers: %s\n", failures ? "FAILED" : "ok");
-    return failures;
+}
+
+/* CPU time: a busy loop shows in the process and thread clocks, in
+ * getrusage and times; sleeping does not; a reaped child's time shows in
+ * RUSAGE_CHILDREN. */
+static long monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000L + t.tv_nsec / 1000000;
+}
+
+static long ns_of(clockid_t c);
+
+/* Computes until the thread's CPU clock has advanced ms, giving up after
+ * 10 s of wall time (a clock that never moves must fail, not hang). */
+static void busy(long ms)
+{
+    long start = ns_of(CLOCK_THREAD_CPUTIME_ID), give_up = monotonic_ms() + 10000;
+    do
+        for (volatile int i = 0; i < 100000; i++)
+            ;
+    while (ns_of(CLOCK_THREAD_CPUTIME_ID) - start < ms * 1000000L && monotonic_ms() < give_up);
+}
+
+static long ns_of(clockid_t c)
+{
+    struct timespec t;
+    EXPECT(clock_gettime(c, &t) == 0);
+    return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+static void cpu_time(void)
+{
+    long p0 = ns_of(CLOCK_PROCESS_CPUTIME_ID), t0 = ns_of(CLOCK_THREAD_CPUTIME_ID);
+    busy(100);
+    long p1 = ns_of(CLOCK_PROCESS_CPUTIME_ID), t1 = ns_of(CLOCK_THREAD_CPUTIME_ID);
+    EXPECT(p1 - p0 >= 100 * 1000000L && t1 - t0 >= 100 * 1000000L);
+    EXPECT(p1 - p0 <= 5000 * 1000000L);
+    usleep(100 * 1000);
+    EXPECT(ns_of(CLOCK_PROCESS_CPUTIME_ID) - p1 < 50 * 1000000L);
+    struct rusage ru;
+    EXPECT(getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec >= 100000);
+    struct tms tm;
+    EXPECT(times(&tm) != (clock_t)-1 && tm.tms_utime >= 10);
+    pid_t pid = fork();
+    if (pid == 0) {
+        busy(100);
+        _exit(0);
+    }
+    EXPECT(waitpid(pid, 0, 0) == pid);
+    EXPECT(getrusage(RUSAGE_CHILDREN, &ru) == 0 && ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec >= 100000);
+    EXPECT(getrusage(7, &ru) == -1 && errno == EINVAL);
+    struct timespec res;
+    EXPECT(clock_getres(CLOCK_PROCESS_CPUTIME_ID, &res) == 0 && res.tv_sec == 0 && res.tv_nsec > 0);
+}
+
+static const struct test_case cases[] = {
+    { "setitimer_alarm", setitimer_alarm },
+    { "posix_timer_periodic", posix_timer_periodic },
+    { "cpu_time", cpu_time },
+};
+
+int main(int argc, char **argv)
+{
+    return run_cases("timers", cases, sizeof cases / sizeof cases[0], argc, argv);
 }
