@@ -77,10 +77,11 @@ static bool waits_on(const struct lthread *w, const struct lproc *p, uint64_t ad
 static long wake(struct lproc *p, uint64_t addr, long n, uint32_t bits)
 {
     long woken = 0;
-    for (int i = 0; i < MAX_THREADS && woken < n; i++) {
-        struct lthread *w = &threads[i];
+    for_each_thread(w, p) {
+        if (woken == n)
+            break;
         if (waits_on(w, p, addr) && (w->futex_bits & bits)) {
-            reply_to(w, 0);
+            reply_to(w, 0);      /* a freed w ends the walk: unlinking clears sibling */
             woken++;
         }
     }
@@ -171,9 +172,11 @@ static long futex_wait(struct lthread *t, uint64_t addr, uint32_t val, uint64_t 
 static long requeue(struct lproc *p, uint64_t addr, uint64_t addr2, long n)
 {
     long moved = 0;
-    for (int i = 0; i < MAX_THREADS && moved < n; i++) {
-        if (waits_on(&threads[i], p, addr)) {
-            threads[i].wait_addr = addr2;
+    for_each_thread(w, p) {
+        if (moved == n)
+            break;
+        if (waits_on(w, p, addr)) {
+            w->wait_addr = addr2;
             moved++;
         }
     }

@@ -75,6 +75,7 @@ struct lproc;
 
 /* A Linux thread. */
 struct lthread {
+    struct lthread *sibling;       /* next in its process's thread list */
     int tid;                       /* 0: free */
     struct lproc *proc;
     long kthread;                  /* slot of its kernel thread */
@@ -154,6 +155,7 @@ struct lproc {
     int sig_pid[NSIG];
     uint64_t sig_addr[NSIG];       /* si_addr of a fault's signal */
     uint64_t rlim[RLIM_NLIMITS][2];   /* soft, hard */
+    struct lthread *thread_list;   /* its live threads (for_each_thread) */
     uint64_t dead_ticks;           /* user time of its ended threads */
     uint64_t child_ticks;          /* ... and of its reaped children */
     bool stopped;                  /* by a stop signal */
@@ -179,6 +181,9 @@ typedef long (*syscall_fn)(struct lthread *t, const struct sysargs *s);
 extern struct lproc procs[MAX_PROCS];
 extern struct lthread threads[MAX_THREADS];
 extern long posix_ep;
+/* The threads of process p; the body must not free w. */
+#define for_each_thread(w, p) for (struct lthread *w = (p)->thread_list; w; w = w->sibling)
+
 /* The thread whose message posix is handling now (its reply is implicit). */
 extern struct lthread *in_service;
 

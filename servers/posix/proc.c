@@ -73,6 +73,22 @@ static long make_kthread(struct lproc *p, int id, long *kthread)
     return err;
 }
 
+static void link_thread(struct lproc *p, struct lthread *t)
+{
+    t->sibling = p->thread_list;
+    p->thread_list = t;
+}
+
+static void unlink_thread(struct lthread *t)
+{
+    struct lthread **link = &t->proc->thread_list;
+    while (*link && *link != t)
+        link = &(*link)->sibling;
+    if (*link)
+        *link = t->sibling;
+    t->sibling = NULL;
+}
+
 struct lthread *thread_new(struct lproc *p)
 {
     struct lthread *t = find_thread(0);
@@ -83,6 +99,7 @@ struct lthread *thread_new(struct lproc *p)
     if (make_kthread(p, id, &kthread))
         return NULL;
     *t = (struct lthread){ .tid = id, .proc = p, .kthread = kthread };
+    link_thread(p, t);
     p->nthreads++;
     return t;
 }
@@ -119,6 +136,7 @@ struct lthread *proc_new(int ppid)
                          .pgid = id, .sid = id };
     limits_default(p);
     *t = (struct lthread){ .tid = id, .proc = p, .kthread = kthread };
+    link_thread(p, t);
     return t;
 }
 
@@ -197,9 +215,8 @@ uint64_t thread_cpu_ns(struct lthread *t)
 uint64_t proc_cpu_ns(struct lproc *p)
 {
     uint64_t ticks = p->dead_ticks;
-    for (int i = 0; i < MAX_THREADS; i++)
-        if (threads[i].tid && threads[i].proc == p)
-            ticks += thread_ticks(&threads[i]);
+    for_each_thread(w, p)
+        ticks += thread_ticks(w);
     return ticks_to_ns(ticks);
 }
 
@@ -216,6 +233,7 @@ static void free_thread(struct lthread *t)
         t->reply = 0;
     }
     slot_free(t->kthread);
+    unlink_thread(t);
     t->tid = 0;
 }
 
@@ -226,9 +244,8 @@ static void wake_waiter(struct lproc *parent, struct lproc *child);
 static void release(struct lproc *p)
 {
     files_close_all(p);
-    for (int i = 0; i < MAX_THREADS; i++)
-        if (threads[i].tid && threads[i].proc == p)
-            free_thread(&threads[i]);
+    while (p->thread_list)
+        free_thread(p->thread_list);
     mica_process_destroy(p->kproc);
     slot_free(p->kproc);
     p->kproc = 0;
@@ -431,10 +448,9 @@ static long report(struct lproc *waiter, uint64_t addr, int options, struct lpro
  * something to report. */
 static void wake_waiter(struct lproc *parent, struct lproc *child)
 {
-    for (int i = 0; i < MAX_THREADS; i++) {
-        struct lthread *w = &threads[i];
+    for_each_thread(w, parent) {
         int status;
-        if (w->tid && w->proc == parent && w->wait == WAIT_CHILD && matches(w, child) &&
+        if (w->wait == WAIT_CHILD && matches(w, child) &&
             child_event(child, w->wait_options, &status)) {
             reply_to(w, report(parent, w->wait_addr, w->wait_options, child, status));
             return;

@@ -105,9 +105,8 @@ static void proc_stop(struct lproc *p, int sig)
     p->stop_sig = sig;
     p->stop_unreported = true;
     p->cont_unreported = false;
-    for (int i = 0; i < MAX_THREADS; i++) {
-        struct lthread *w = &threads[i];
-        if (w->tid && w->proc == p && !w->reply && w != in_service && !w->suspended &&
+    for_each_thread(w, p) {
+        if (!w->reply && w != in_service && !w->suspended &&
             mica_thread_suspend(w->kthread) == 0)
             w->suspended = true;
     }
@@ -121,10 +120,7 @@ static void proc_continue(struct lproc *p)
     p->stopped = false;
     p->stop_unreported = false;
     p->cont_unreported = true;
-    for (int i = 0; i < MAX_THREADS; i++) {
-        struct lthread *w = &threads[i];
-        if (!w->tid || w->proc != p)
-            continue;
+    for_each_thread(w, p) {
         if (w->suspended) {
             w->suspended = false;
             mica_thread_resume(w->kthread);
@@ -143,10 +139,8 @@ static void proc_continue(struct lproc *p)
  * stop the thread, act on the signal with its registers, resume it. */
 static void kick(struct lproc *p, struct lthread *only)
 {
-    for (int i = 0; i < MAX_THREADS; i++) {
-        struct lthread *w = &threads[i];
-        if (!w->tid || w->proc != p || (only && w != only) || w->reply || w == in_service ||
-            w->suspended || !signal_ready(w))
+    for_each_thread(w, p) {
+        if ((only && w != only) || w->reply || w == in_service || w->suspended || !signal_ready(w))
             continue;
         if (mica_thread_suspend(w->kthread))
             continue;
@@ -165,6 +159,8 @@ static void kick(struct lproc *p, struct lthread *only)
     }
 }
 
+static void fill_info(struct lproc *p, int sig, struct siginfo_k *si);
+
 /* Queues sig for a thread (tkill) or its whole process. */
 void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from_pid)
 {
@@ -177,9 +173,8 @@ void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from
      * cancels pending stops; a stop cancels a pending SIGCONT. */
     if (sig == SIGCONT) {
         p->pending &= ~STOP_SIGNALS;
-        for (int i = 0; i < MAX_THREADS; i++)
-            if (threads[i].tid && threads[i].proc == p)
-                threads[i].pending &= ~STOP_SIGNALS;
+        for_each_thread(w, p)
+            w->pending &= ~STOP_SIGNALS;
         proc_continue(p);
         if (!p->pid)
             return;
@@ -195,15 +190,14 @@ void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from
     p->sig_code[sig] = code;
     p->sig_pid[sig] = from_pid;
     /* A thread in rt_sigtimedwait for it takes it. */
-    for (int i = 0; i < MAX_THREADS; i++) {
-        struct lthread *w = &threads[i];
-        if (w->tid && w->proc == p && (!t || w == t) && w->reply && w->wait == WAIT_SIGNAL &&
+    for_each_thread(w, p) {
+        if ((!t || w == t) && w->reply && w->wait == WAIT_SIGNAL &&
             (w->waitset & SIGBIT(sig))) {
             w->pending &= ~SIGBIT(sig);
             p->pending &= ~SIGBIT(sig);
             if (w->waitinfo) {
-                struct siginfo_k si = { .si_signo = sig, .si_code = code };
-                si.fields[0] = (uint64_t)from_pid;
+                struct siginfo_k si = { 0 };
+                fill_info(p, sig, &si);
                 mm_copy_out(p, w->waitinfo, &si, sizeof si);
             }
             w->waitset = 0;
@@ -213,10 +207,8 @@ void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from
         }
     }
     /* A thread waiting in an interruptible call gets it now. */
-    for (int i = 0; i < MAX_THREADS; i++) {
-        struct lthread *w = &threads[i];
-        if (w->tid && w->proc == p && (!t || w == t) && w->reply &&
-            (SIGBIT(sig) & ~w->sigmask) && w->interruptible) {
+    for_each_thread(w, p) {
+        if ((!t || w == t) && w->reply && (SIGBIT(sig) & ~w->sigmask) && w->interruptible) {
             interrupt_wait(w);
             if (w->wait == WAIT_SIGNAL)
                 w->restore_mask = true;
@@ -357,9 +349,8 @@ long sys_rt_sigaction(struct lthread *t, const struct sysargs *s)
     /* Setting SIG_IGN discards what is pending. */
     if (n.handler == SIG_IGN) {
         t->proc->pending &= ~SIGBIT(sig);
-        for (int i = 0; i < MAX_THREADS; i++)
-            if (threads[i].tid && threads[i].proc == t->proc)
-                threads[i].pending &= ~SIGBIT(sig);
+        for_each_thread(w, t->proc)
+            w->pending &= ~SIGBIT(sig);
     }
     return 0;
 }
