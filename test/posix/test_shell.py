@@ -98,4 +98,20 @@ def test_job_control_stop_background_and_kill(shell):
     out = run(shell, "jobs; echo done")
     assert "sleep" not in out or "Terminated" in out
     assert "waited" in run(shell, "sleep 1 & wait; echo waited").split("\n")
+    # fg brings a stopped job back to the foreground, where ^C reaches it.
+    shell.sendline("sleep 100")
+    time.sleep(2)
+    shell.child.sendcontrol("z")
+    shell.expect(PROMPT, timeout=30)
+    shell.sendline("fg")
+    shell.expect(r"sleep 100", timeout=30)
+    time.sleep(1)
+    shell.child.sendcontrol("c")
+    shell.expect(PROMPT, timeout=30)
+    assert run(shell, "jobs; echo none").strip().endswith("none")
+    # A background job that reads the tty is stopped by SIGTTIN.
+    run(shell, "cat &")
+    time.sleep(2)
+    assert "Stopped" in run(shell, "jobs")
+    run(shell, "kill -9 %1")
     finish(shell)
