@@ -239,6 +239,13 @@ long sys_write(struct lthread *t, const struct sysargs *s)
     return f ? do_write(t, f, s->a[1], s->a[2], &f->offset, false) : -EBADF;
 }
 
+/* Pipes and the console have no offset: pread, pwrite and their vectored
+ * forms refuse them. */
+static bool seekable(const struct ofile *f)
+{
+    return f->kind != OF_CONSOLE && f->kind != OF_PIPE_READ && f->kind != OF_PIPE_WRITE;
+}
+
 long sys_pread64(struct lthread *t, const struct sysargs *s)
 {
     struct ofile *f = file_get(t->proc, s->a[0]);
@@ -247,7 +254,7 @@ long sys_pread64(struct lthread *t, const struct sysargs *s)
         return -EBADF;
     if ((int64_t)off < 0)
         return -EINVAL;
-    return f->kind == OF_CONSOLE ? -ESPIPE : do_read(t, f, s->a[1], s->a[2], &off);
+    return !seekable(f) ? -ESPIPE : do_read(t, f, s->a[1], s->a[2], &off);
 }
 
 long sys_pwrite64(struct lthread *t, const struct sysargs *s)
@@ -258,7 +265,7 @@ long sys_pwrite64(struct lthread *t, const struct sysargs *s)
         return -EBADF;
     if ((int64_t)off < 0)
         return -EINVAL;
-    return f->kind == OF_CONSOLE ? -ESPIPE : do_write(t, f, s->a[1], s->a[2], &off, true);
+    return !seekable(f) ? -ESPIPE : do_write(t, f, s->a[1], s->a[2], &off, true);
 }
 
 /* writev of at most PIPE_BUF bytes to a pipe goes in whole, as POSIX
@@ -279,14 +286,18 @@ static long pipe_writev_whole(struct lthread *t, struct ofile *f, uint64_t iov, 
     return pipe_write_whole(f, gather, len) ? (long)len : -1;
 }
 
-static long vectored(struct lthread *t, const struct sysargs *s, bool write)
+/* readv and writev at the file's offset, preadv and pwritev at *at. */
+static long vectored(struct lthread *t, const struct sysargs *s, bool write, uint64_t *at)
 {
     struct ofile *f = file_get(t->proc, s->a[0]);
     uint64_t iov = s->a[1], cnt = s->a[2];
     if (!f)
         return -EBADF;
-    if (cnt > 1024)
+    if (cnt > 1024 || (at && (int64_t)*at < 0))
         return -EINVAL;
+    if (at && !seekable(f))
+        return -ESPIPE;
+    uint64_t *off = at ? at : &f->offset;
     if (write && f->kind == OF_PIPE_WRITE) {
         long n = pipe_writev_whole(t, f, iov, cnt);
         if (n >= 0)
@@ -299,8 +310,8 @@ static long vectored(struct lthread *t, const struct sysargs *s, bool write)
             return total ? total : -EFAULT;
         if (!v[1])
             continue;
-        long n = write ? do_write(t, f, v[0], v[1], &f->offset, false)
-                       : do_read(t, f, v[0], v[1], &f->offset);
+        long n = write ? do_write(t, f, v[0], v[1], off, at != NULL)
+                       : do_read(t, f, v[0], v[1], off);
         if (n < 0)
             return total ? total : n;
         total += n;
@@ -312,12 +323,35 @@ static long vectored(struct lthread *t, const struct sysargs *s, bool write)
 
 long sys_readv(struct lthread *t, const struct sysargs *s)
 {
-    return vectored(t, s, false);
+    return vectored(t, s, false, NULL);
 }
 
 long sys_writev(struct lthread *t, const struct sysargs *s)
 {
-    return vectored(t, s, true);
+    return vectored(t, s, true, NULL);
+}
+
+/* The offset comes whole in a3 on 64-bit (a4 is its unused high half). */
+long sys_preadv(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t at = s->a[3];
+    return vectored(t, s, false, &at);
+}
+
+long sys_pwritev(struct lthread *t, const struct sysargs *s)
+{
+    uint64_t at = s->a[3];
+    return vectored(t, s, true, &at);
+}
+
+/* ext2 here has no preallocation: refused as Linux refuses it on
+ * file systems without it. */
+long sys_fallocate(struct lthread *t, const struct sysargs *s)
+{
+    struct ofile *f = file_get(t->proc, s->a[0]);
+    if (!f)
+        return -EBADF;
+    return f->kind == OF_PIPE_READ || f->kind == OF_PIPE_WRITE ? -ESPIPE : -EOPNOTSUPP;
 }
 
 #define SEEK_SET 0

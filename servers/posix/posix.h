@@ -395,6 +395,9 @@ void console_session_ended(int sid);
 long sys_ioctl(struct lthread *t, const struct sysargs *s);
 long sys_write(struct lthread *t, const struct sysargs *s);
 long sys_writev(struct lthread *t, const struct sysargs *s);
+long sys_preadv(struct lthread *t, const struct sysargs *s);
+long sys_pwritev(struct lthread *t, const struct sysargs *s);
+long sys_fallocate(struct lthread *t, const struct sysargs *s);
 long sys_read(struct lthread *t, const struct sysargs *s);
 
 /* misc.c */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cases.h"
@@ -139,12 +140,36 @@ static void stdio_file(void)
         fclose(f);
 }
 
+/* preadv and pwritev at an offset, leaving the file's own; fallocate is
+ * refused; positional calls on a pipe get ESPIPE. */
+static void positional_vectored(void)
+{
+    int fd = open("/tmp/pv", O_CREAT | O_TRUNC | O_RDWR, 0644);
+    EXPECT(fd >= 0);
+    char a[] = "hello ", b[] = "world", x[6] = { 0 }, y[6] = { 0 };
+    struct iovec w[2] = { { a, 6 }, { b, 5 } }, r[2] = { { x, 5 }, { y, 5 } };
+    EXPECT(pwritev(fd, w, 2, 100) == 11);
+    EXPECT(lseek(fd, 0, SEEK_CUR) == 0);
+    EXPECT(preadv(fd, r, 2, 101) == 10 && memcmp(x, "ello ", 5) == 0 && memcmp(y, "world", 5) == 0);
+    EXPECT(preadv(fd, r, 2, -1) == -1 && errno == EINVAL);
+    EXPECT(fallocate(fd, 0, 0, 4096) == -1 && errno == EOPNOTSUPP);
+    close(fd);
+    unlink("/tmp/pv");
+    int p[2];
+    EXPECT(pipe(p) == 0);
+    EXPECT(pwrite(p[1], a, 1, 0) == -1 && errno == ESPIPE);
+    EXPECT(preadv(p[0], r, 1, 0) == -1 && errno == ESPIPE);
+    close(p[0]);
+    close(p[1]);
+}
+
 static const struct test_case cases[] = {
     { "open_read_write", open_read_write },
     { "append_trunc_dup", append_trunc_dup },
     { "links_and_dirs", links_and_dirs },
     { "devices", devices },
     { "stdio_file", stdio_file },
+    { "positional_vectored", positional_vectored },
 };
 
 int main(int argc, char **argv)
