@@ -12,6 +12,7 @@
 #include "object/thread.h"
 #include "syscall.h"
 #include "syscall_table.h"
+#include "timer.h"
 #include "usercopy.h"
 #include "mica/errno.h"
 
@@ -280,7 +281,10 @@ long sys_timer_set(struct thread *t)
     if (!n)
         return err;
     uint64_t deadline = SYS_ARG(t, 1), period = SYS_ARG(t, 2);
-    if (!deadline && period)
+    /* A tiny period would keep the hart in the timer interrupt; a huge one
+     * would overflow the catch-up arithmetic in notification_timers_run. */
+    uint64_t min_period = timer_freq() / 100000 ? timer_freq() / 100000 : 1;
+    if ((!deadline && period) || (period && (period < min_period || period > (1ull << 48))))
         return -EINVAL;
     notification_set_timer(n, deadline, period, bits);
     return 0;

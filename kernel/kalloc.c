@@ -273,3 +273,8 @@ uint64_t kalloc_total_pages(void)
 }
 
 #endif
+
+bool kalloc_is_ram(uint64_t pa)
+{
+    return pa >= pool.base && (pa - pool.base) / PAGE_SIZE < pool.npages;
+}

@@ -54,6 +54,8 @@ void kfree_page(void *va);
 void kfree_pages(void *va, uint64_t count);
 uint64_t kalloc_free_pages(void);
 uint64_t kalloc_total_pages(void);
+/* True if pa is RAM, which the direct map covers (device memory is not). */
+bool kalloc_is_ram(uint64_t pa);
 #endif
 
 #endif

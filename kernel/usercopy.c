@@ -3,15 +3,18 @@
  */
 #include "usercopy.h"
 
+#include "kalloc.h"
 #include "memlayout.h"
 #include "mica/errno.h"
 #include "mica/string.h"
 
-/* Direct-map address of user va if mapped with U and perm, else NULL. */
+/* Direct-map address of user va if mapped with U and perm, else NULL.
+ * Device frames are not in the direct map: a buffer there is refused
+ * (kfuzz found the kernel faulting on one). */
 static void *user_page(pte_t *root, uint64_t va, uint64_t perm)
 {
     pte_t *pte = vm_user_lookup(root, va);
-    if (!pte || (*pte & (PTE_U | perm)) != (PTE_U | perm))
+    if (!pte || (*pte & (PTE_U | perm)) != (PTE_U | perm) || !kalloc_is_ram(pte_pa(*pte)))
         return NULL;
     return (char *)pa_to_va(pte_pa(*pte)) + (va & (PAGE_SIZE - 1));
 }

@@ -116,7 +116,12 @@ long aspace_map_copy(struct process *src, struct process *dst, uint64_t va, uint
          a = vm_user_next(src->pagetable, a + PAGE_SIZE, end)) {
         pte_t pte = *vm_user_lookup(src->pagetable, a);
         uint64_t may = PTE_R | ((pte & PTE_MAY_W) ? PTE_W : 0) | ((pte & PTE_MAY_X) ? PTE_X : 0);
-        uint64_t perm = (want & may) | (pte & (PTE_MAY_W | PTE_MAY_X));
+        uint64_t grant = want & may;
+        /* Nothing left (or W without R) would make a PTE the hardware
+         * reads as a pointer to a page table, or reserved (kfuzz). */
+        if (!(grant & PTE_R) && grant != PTE_X)
+            return -EACCES;
+        uint64_t perm = grant | (pte & (PTE_MAY_W | PTE_MAY_X));
         int r = vm_user_map(dst->pagetable, a, pte_pa(pte), perm, pt_alloc, dst->budget);
         if (r == -2)
             return -EEXIST;

@@ -246,6 +246,13 @@ void mem_map_copy_errors(void)
     EXPECT_EQ(mica_map(SELF, f, KT_MAP(0), RW, 0), 0);
     EXPECT_EQ(mica_map_copy(SELF, KT_MAP(0), p, 1, R), 1);
     EXPECT_EQ(mica_map_copy(SELF, KT_MAP(0), p, 1, R), -EEXIST);
+    /* Execute alone from a page that may not execute leaves no rights:
+     * refused, not a PTE the MMU would walk as a table (kfuzz). */
+    long fro = kt_copy(f, R, 0);
+    EXPECT_EQ(mica_map(SELF, fro, KT_MAP(1), R, 0), 0);
+    EXPECT_EQ(mica_map_copy(SELF, KT_MAP(1), p, 1, MICA_R_EXEC), -EACCES);
+    EXPECT_EQ(mica_unmap(SELF, KT_MAP(1)), 0);
+    kt_free(fro);
     /* Arguments. */
     EXPECT_EQ(mica_map_copy(SELF, KT_MAP(4), p, 1, MICA_R_WRITE), -EINVAL);
     EXPECT_EQ(mica_call6(MICA_SYS_MAP_COPY, SELF, (long)KT_MAP(4), p, 1, (1l << 32) | R, 0),

@@ -213,6 +213,10 @@ void timer_periodic(void)
         last = now;
     }
     EXPECT_EQ(mica_timer_set(n, 0, 0), 0);            /* cancel */
+    /* Periods that would storm or overflow are refused (kfuzz found both). */
+    EXPECT_EQ(mica_timer_set(n, 1, 1), -EINVAL);
+    EXPECT_EQ(mica_timer_set(n, 1, ~0ull), -EINVAL);
+    EXPECT_EQ(mica_timer_set(n, 1, (1ull << 48) + 1), -EINVAL);
     mica_poll(n);                                     /* one may have come meanwhile */
     sleep_until(mica_time() + 3 * period);
     EXPECT_EQ(mica_poll(n), 0);

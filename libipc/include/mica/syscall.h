@@ -37,7 +37,8 @@
 #define MICA_SYS_WAIT              (-14)  /* notification -> bits (blocks) */
 #define MICA_SYS_POLL              (-15)  /* notification -> bits (0 if none) */
 #define MICA_SYS_TIMER_SET         (-16)  /* notification, deadline, period (rdtime ticks; 0 = cancel):
-                                             it signals the capability's badge (or 1) */
+                                             it signals the capability's badge (or 1); a
+                                             period is 0 or 10 us .. 2^48 ticks, else -EINVAL */
 #define MICA_SYS_CAP_COPY          (-17)  /* src, dest process (-1 = own), dest, rights, badge */
 #define MICA_SYS_CAP_MOVE          (-18)  /* src, dest */
 #define MICA_SYS_CAP_DELETE        (-19)  /* slot */
