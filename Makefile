@@ -82,7 +82,7 @@ $(B)/libipc.a: $(LIBIPC_OBJS)
 
 # Native programs in the boot archive: servers/NAME/*.c and user/NAME/*.c
 # become build/native/NAME.elf and the archive entry NAME.
-NATIVE := servers/root servers/blk servers/fs servers/posix user/ktest user/kbench \
+NATIVE := servers/root servers/blk servers/fs servers/posix user/ktest user/kbench user/kfuzz \
           user/blktest user/blkbench user/fstest user/fsbench
 native_objs = $(patsubst %,$(B)/u/%.o,$(wildcard $(filter %/$(1),$(NATIVE))/*.c))
 
