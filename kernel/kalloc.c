@@ -272,9 +272,9 @@ uint64_t kalloc_total_pages(void)
     return pool.npages;
 }
 
-#endif
-
 bool kalloc_is_ram(uint64_t pa)
 {
     return pa >= pool.base && (pa - pool.base) / PAGE_SIZE < pool.npages;
 }
+
+#endif
