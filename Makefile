@@ -231,7 +231,7 @@ HOST_test_ext2    := $(EXT2_CORE)
 HOST_fuzz_ext2    := $(EXT2_CORE)
 HOST_TESTS := $(patsubst test/host/%.c,$(B)/host/%,$(wildcard test/host/*.c))
 
-$(B)/host/%: test/host/%.c $$(HOST_$$*) | $(SETUP)
+$(B)/host/%: test/host/%.c $$(HOST_$$*) $(wildcard test/host/*.h test/host/ext2/*.h) | $(SETUP)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -o $@ $< $(HOST_$*)
