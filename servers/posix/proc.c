@@ -527,7 +527,8 @@ long sys_waitid(struct lthread *t, const struct sysargs *s)
     else
         return -EINVAL;
     if (s->a[4]) {
-        /* rusage: no CPU time is accounted yet, so all zero. */
+        /* rusage: the child's own usage is not reported here (nor by
+         * wait4); getrusage(RUSAGE_CHILDREN) has it. */
         static const uint64_t zero[18];
         if (mm_copy_out(t->proc, s->a[4], zero, sizeof zero) < 0)
             return -EFAULT;
