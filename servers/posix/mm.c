@@ -59,29 +59,44 @@ int mm_add_vma(struct lproc *p, uint64_t start, uint64_t end, unsigned prot, uns
 {
     if (p->nvmas == MAX_VMAS)
         return -ENOMEM;
-    p->vmas[p->nvmas++] = (struct vma){ start, end, prot, flags };
+    p->vmas[p->nvmas++] = (struct vma){ .start = start, .end = end, .prot = prot, .flags = flags };
     return 0;
 }
 
-/* Removes [start, end) from the areas, splitting one that straddles it. */
-static int remove_range(struct lproc *p, uint64_t start, uint64_t end)
+/* The part of area v from start on (a copy, its file offset moved along). */
+static struct vma vma_from(const struct vma *v, uint64_t start)
 {
+    struct vma w = *v;
+    if (v->flags & VMA_FILE)
+        w.offset += start - v->start;
+    w.start = start;
+    return w;
+}
+
+/* Splits the area holding addr strictly inside it in two, its pages kept. */
+static int split_at(struct lproc *p, uint64_t addr)
+{
+    struct vma *v = find_vma(p, addr);
+    if (!v || v->start == addr)
+        return 0;
+    if (p->nvmas == MAX_VMAS)
+        return -ENOMEM;
+    p->vmas[p->nvmas++] = vma_from(v, addr);
+    v->end = addr;
+    return 0;
+}
+
+int mm_remove_range(struct lproc *p, uint64_t start, uint64_t end)
+{
+    if (split_at(p, start) || split_at(p, end))
+        return -ENOMEM;
     for (int i = 0; i < p->nvmas; i++) {
         struct vma *v = &p->vmas[i];
-        if (end <= v->start || start >= v->end)
+        if (v->start < start || v->end > end)
             continue;
-        if (start > v->start && end < v->end) {
-            if (p->nvmas == MAX_VMAS)
-                return -ENOMEM;
-            p->vmas[p->nvmas++] = (struct vma){ end, v->end, v->prot, v->flags };
-            v->end = start;
-        } else if (start > v->start) {
-            v->end = start;
-        } else if (end < v->end) {
-            v->start = end;
-        } else {
-            p->vmas[i--] = p->vmas[--p->nvmas];
-        }
+        if (vma_writes_back(v))
+            mfile_writeback(p, v, v->start, v->end);
+        p->vmas[i--] = p->vmas[--p->nvmas];
     }
     mica_unmap_range(p->kproc, start, (end - start) / PAGE);
     return 0;
@@ -110,24 +125,45 @@ static bool copy_on_write(struct lproc *p, uint64_t page, unsigned prot)
     return err == 0;
 }
 
+/* A new frame at page, mapped with v's rights: zeros, or v's file contents. */
+static long map_new(struct lproc *p, uint64_t page, const struct vma *v)
+{
+    long f = slot_alloc();
+    if (f < 0)
+        return -ENOMEM;
+    long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_FRAME, f, 1);
+    if (!err && (v->flags & VMA_FILE)) {
+        err = mica_map(MICA_SLOT_SELF, f, SCRATCH_VA, MICA_R_READ | MICA_R_WRITE, 0);
+        if (!err) {
+            err = mfile_fill((void *)SCRATCH_VA, v, page);
+            mica_unmap(MICA_SLOT_SELF, SCRATCH_VA);
+        }
+    }
+    if (!err)
+        err = mica_map(p->kproc, f, page, v->prot, 0);
+    slot_free(f);                /* the mapping keeps the frame */
+    return err;
+}
+
 bool mm_fault(struct lproc *p, uint64_t addr, unsigned access)
 {
     struct vma *v = find_vma(p, addr);
     if (!v || (v->prot & access) != access)
         return false;
-    long f = slot_alloc();
-    if (f < 0)
-        return false;
     uint64_t page = addr & ~(PAGE - 1);
-    long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_FRAME, f, 1);
-    if (!err)
-        err = mica_map(p->kproc, f, page, v->prot, 0);
-    slot_free(f);                /* the mapping keeps the frame */
-    if (err != -EEXIST)
-        return err == 0;
+    if (v->flags & VMA_FILE) {
+        /* Reading the file is dear: look before making a frame. */
+        uint8_t byte;
+        if (mica_process_copy(p->kproc, page, &byte, 1, MICA_COPY_FROM) != 1)
+            return map_new(p, page, v) == 0;
+    } else {
+        long err = map_new(p, page, v);
+        if (err != -EEXIST)
+            return err == 0;
+    }
     /* Already mapped, with fewer rights: shared after a fork (copy it), or
      * from before an mprotect (raise its rights to the area's). */
-    if (access & MICA_R_WRITE)
+    if ((access & MICA_R_WRITE) && !(v->flags & VMA_SHARED))
         return copy_on_write(p, page, v->prot);
     return mica_protect(p->kproc, page, v->prot) == 0;
 }
@@ -192,7 +228,7 @@ long sys_brk(struct lthread *t, const struct sysargs *s)
         else if (mm_add_vma(p, old_end, new_end, MICA_R_READ | MICA_R_WRITE, VMA_HEAP))
             return (long)p->brk;
     } else if (new_end < old_end) {
-        remove_range(p, new_end, old_end);
+        mm_remove_range(p, new_end, old_end);
     }
     p->brk = want;
     return (long)want;
@@ -221,8 +257,13 @@ long sys_mmap(struct lthread *t, const struct sysargs *s)
         return -EINVAL;
     if (!(flags & (MAP_SHARED | MAP_PRIVATE)))
         return -EINVAL;
-    if (!(flags & MAP_ANONYMOUS))
-        return -ENODEV;          /* file mappings come with the files */
+    bool shared = flags & MAP_SHARED;
+    struct vma v = { .prot = rights_of_prot(prot), .flags = shared ? VMA_SHARED : 0 };
+    if (!(flags & MAP_ANONYMOUS)) {
+        long err = mfile_map(t, s->a[4], s->a[5], prot, flags, &v);
+        if (err)
+            return err;
+    }
     len = (len + PAGE - 1) & ~(PAGE - 1);
     if (len > MMAP_TOP)
         return -ENOMEM;
@@ -234,19 +275,21 @@ long sys_mmap(struct lthread *t, const struct sysargs *s)
     if (!limits_allow_growth(p, len, (prot & PROT_WRITE) && !(flags & MAP_SHARED)))
         return -ENOMEM;
     if (fixed)
-        remove_range(p, addr, addr + len);
+        mm_remove_range(p, addr, addr + len);
     else if (!addr || overlaps_any(p, addr, addr + len) || addr + len > MMAP_TOP)
         addr = find_free(p, len);
     if (!addr)
         return -ENOMEM;
-    bool shared = flags & MAP_SHARED;
-    if (mm_add_vma(p, addr, addr + len, rights_of_prot(prot), shared ? VMA_SHARED : 0))
+    if (p->nvmas == MAX_VMAS)
         return -ENOMEM;
+    v.start = addr;
+    v.end = addr + len;
+    p->vmas[p->nvmas++] = v;
     /* Shared memory must be the same pages in every process that maps it
      * through fork: allocate it now, not on first touch. */
     for (uint64_t a = addr; shared && rights_of_prot(prot) && a < addr + len; a += PAGE)
         if (!mm_fault(p, a, MICA_R_READ)) {
-            remove_range(p, addr, addr + len);
+            mm_remove_range(p, addr, addr + len);
             return -ENOMEM;
         }
     if (!fixed && (!p->mmap_base || addr < p->mmap_base))
@@ -260,7 +303,7 @@ long sys_munmap(struct lthread *t, const struct sysargs *s)
     if ((addr & (PAGE - 1)) || len == 0 || addr + len < addr)
         return -EINVAL;
     len = (len + PAGE - 1) & ~(PAGE - 1);
-    return remove_range(t->proc, addr, addr + len);
+    return mm_remove_range(t->proc, addr, addr + len);
 }
 
 long sys_mprotect(struct lthread *t, const struct sysargs *s)
@@ -270,31 +313,32 @@ long sys_mprotect(struct lthread *t, const struct sysargs *s)
     if (addr & (PAGE - 1))
         return -EINVAL;
     unsigned rights = rights_of_prot(s->a[2]);
-    for (uint64_t a = addr; a < addr + len; a += PAGE)
-        if (!find_vma(p, a))
+    for (uint64_t a = addr; a < addr + len; a += PAGE) {
+        struct vma *v = find_vma(p, a);
+        if (!v)
             return -ENOMEM;
-    /* Split so that exactly [addr, addr + len) changes. */
-    for (int i = 0; i < p->nvmas; i++) {
-        struct vma v = p->vmas[i];
-        if (addr + len <= v.start || addr >= v.end || (v.start >= addr && v.end <= addr + len))
-            continue;
-        uint64_t lo = addr > v.start ? addr : v.start;
-        uint64_t hi = addr + len < v.end ? addr + len : v.end;
-        if (remove_range(p, lo, hi) || mm_add_vma(p, lo, hi, v.prot, v.flags))
-            return -ENOMEM;
-        i = -1;                  /* the array changed: start over */
+        /* A shared mapping of a file opened read-only stays read-only. */
+        if ((rights & MICA_R_WRITE) && (v->flags & (VMA_FILE | VMA_SHARED | VMA_FILE_RW)) ==
+                                           (VMA_FILE | VMA_SHARED))
+            return -EACCES;
     }
+    /* Split so that exactly [addr, addr + len) changes. */
+    if (split_at(p, addr) || split_at(p, addr + len))
+        return -ENOMEM;
     for (int i = 0; i < p->nvmas; i++) {
         struct vma *v = &p->vmas[i];
         if (v->start >= addr && v->end <= addr + len) {
             v->prot = rights;
             /* Pages already there change now; raising happens on the next
-             * fault too, so a page mapped meanwhile cannot keep old rights. */
+             * fault too, so a page mapped meanwhile cannot keep old rights.
+             * A private page may be shared with a forked process: write
+             * comes only through the fault, which copies it. */
             uint64_t n = (v->end - v->start) / PAGE;
+            unsigned now = (v->flags & VMA_SHARED) ? rights : rights & ~(unsigned)MICA_R_WRITE;
             /* PROT_NONE cannot be a mapping: the pages go (and with them
              * their contents, which Linux would keep: a known limit). */
             if (rights)
-                mica_protect_range(p->kproc, v->start, n, rights);
+                mica_protect_range(p->kproc, v->start, n, now);
             else
                 mica_unmap_range(p->kproc, v->start, n);
         }
@@ -332,7 +376,7 @@ long sys_mremap(struct lthread *t, const struct sysargs *s)
         return -EFAULT;
     if (new_len <= old_len) {
         if (new_len < old_len)
-            remove_range(p, old + new_len, old + old_len);
+            mm_remove_range(p, old + new_len, old + old_len);
         return (long)old;
     }
     if (!limits_allow_growth(p, new_len - old_len, (v->prot & MICA_R_WRITE) != 0))
@@ -345,14 +389,18 @@ long sys_mremap(struct lthread *t, const struct sysargs *s)
     if (!(flags & MREMAP_MAYMOVE))
         return -ENOMEM;
     uint64_t to = find_free(p, new_len);
-    if (!to || mm_add_vma(p, to, to + new_len, v->prot, v->flags))
+    if (!to || p->nvmas == MAX_VMAS)
         return -ENOMEM;
+    struct vma moved = vma_from(v, old);
+    moved.start = to;
+    moved.end = to + new_len;
+    p->vmas[p->nvmas++] = moved;
     static uint8_t page[PAGE];
     for (uint64_t off = 0; off < old_len; off += PAGE) {
         if (mica_process_copy(p->kproc, old + off, page, PAGE, MICA_COPY_FROM) == (long)PAGE &&
             mm_copy_out(p, to + off, page, PAGE) < 0)
             return -ENOMEM;
     }
-    remove_range(p, old, old + old_len);
+    mm_remove_range(p, old, old + old_len);
     return (long)to;
 }

@@ -114,11 +114,22 @@ struct vma {
     uint64_t start, end;           /* page-aligned, end exclusive */
     unsigned prot;                 /* MICA_R_* rights it may be mapped with */
     unsigned flags;                /* VMA_* */
+    struct fs_fileid file;         /* VMA_FILE: the mapped file */
+    uint64_t offset;               /* VMA_FILE: the file offset of start */
 };
 
-#define VMA_STACK  1u
-#define VMA_HEAP   2u
-#define VMA_SHARED 4u   /* MAP_SHARED: pages are allocated at once and fork shares them */
+#define VMA_STACK   1u
+#define VMA_HEAP    2u
+#define VMA_SHARED  4u  /* MAP_SHARED: pages are allocated at once and fork shares them */
+#define VMA_FILE    8u  /* pages start as the file's contents (mfile.c) */
+#define VMA_FILE_RW 16u /* the file was open for writing: a shared mapping may write */
+
+/* A shared mapping of a file that may write: its pages go back to the file. */
+static inline bool vma_writes_back(const struct vma *v)
+{
+    unsigned all = VMA_FILE | VMA_SHARED | VMA_FILE_RW;
+    return (v->flags & all) == all;
+}
 
 #define MAX_TIMERS 32
 
@@ -240,6 +251,20 @@ long sys_mremap(struct lthread *t, const struct sysargs *s);
 long sys_mmap(struct lthread *t, const struct sysargs *s);
 long sys_munmap(struct lthread *t, const struct sysargs *s);
 long sys_mprotect(struct lthread *t, const struct sysargs *s);
+/* Removes [start, end) from p's areas (writing back shared file pages). */
+int mm_remove_range(struct lproc *p, uint64_t start, uint64_t end);
+
+/* mfile.c: mappings of files */
+long mfile_map(struct lthread *t, uint64_t fd, uint64_t offset, uint64_t prot, uint64_t flags,
+               struct vma *v);
+/* Fills buf with the page at va of file area v: the file's bytes, zeros
+ * past its end. */
+long mfile_fill(void *buf, const struct vma *v, uint64_t va);
+/* Writes the pages of [start, end) of shared writable file area v back. */
+long mfile_writeback(struct lproc *p, const struct vma *v, uint64_t start, uint64_t end);
+/* Writes back every shared writable file area of p (it ends or execs). */
+void mfile_release(struct lproc *p);
+long sys_msync(struct lthread *t, const struct sysargs *s);
 
 /* futex.c */
 long thread_clone(struct lthread *t, const struct sysargs *s);

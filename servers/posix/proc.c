@@ -243,6 +243,7 @@ static void wake_waiter(struct lproc *parent, struct lproc *child);
 /* Frees p's threads and kernel objects (and so all its memory). */
 static void release(struct lproc *p)
 {
+    mfile_release(p);
     files_close_all(p);
     while (p->thread_list)
         free_thread(p->thread_list);

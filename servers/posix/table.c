@@ -130,6 +130,7 @@ static const syscall_fn handlers[NSYSCALLS] = {
     [221] = sys_execve,
     [222] = sys_mmap,
     [226] = sys_mprotect,
+    [227] = sys_msync,
     [260] = sys_wait4,
     [95] = sys_waitid,
     [278] = sys_getrandom,

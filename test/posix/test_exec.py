@@ -95,3 +95,14 @@ def test_pipes(boot):
     m.expect(r"pipes: ok")
     m.expect(r"init exited with status 0")
     assert m.wait_exit() == 0
+
+
+def test_file_mappings(boot, tmp_path):
+    import shutil
+    from conftest import BUILD
+    img = tmp_path / "disk.img"
+    shutil.copy(BUILD / "disk.img", img)
+    m = boot(append="init=/bin/mapfile", disk=img)
+    m.expect(r"mapfile: ok")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0

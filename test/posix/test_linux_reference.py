@@ -18,6 +18,7 @@ from conftest import BUILD
     ("threads", "threads: ok"),
     ("timers", "timers: ok"),
     ("pipes", "pipes: ok"),
+    ("mapfile", "mapfile: ok"),
 ])
 def test_program_passes_on_linux_too(program, expected):
     binary = BUILD / "linux" / program
@@ -66,6 +67,7 @@ RUN_LINUX = Path(__file__).resolve().parents[2].parent / "shared" / "linux" / "r
 @pytest.mark.parametrize("program,expected", [
     ("memory", "memory: ok"),
     ("threads", "threads: ok"),
+    ("mapfile", "mapfile: ok"),
 ])
 def test_program_passes_on_real_linux(program, expected):
     p = subprocess.run([str(RUN_LINUX), str(BUILD / "linux" / program)], capture_output=True,
