@@ -162,6 +162,10 @@ DISK_SIZE  ?= 256M
 EXTRA      ?=
 MKFS_EXT2  := mkfs.ext2 -q -F -t ext2 -b 4096 -I 256 -O none,filetype,sparse_super,large_file
 ROOTFS_FILES := $(shell find rootfs -type f 2>/dev/null) $(if $(EXTRA),$(shell find $(EXTRA) -type f))
+# Which EXTRA the image was made with: a change of it (or dropping it) remakes
+# the image even when no file is newer than the image.
+EXTRA_STAMP := $(B)/disk-extra
+$(shell mkdir -p $(B) && { echo '$(EXTRA)' | cmp -s - $(EXTRA_STAMP) || echo '$(EXTRA)' > $(EXTRA_STAMP); })
 BUSYBOX := $(B)/busybox/busybox
 
 # busybox from Debian's source package, built static against the sysroot
@@ -172,7 +176,7 @@ $(BUSYBOX): tools/build-busybox.sh tools/busybox.config $(MUSL_CC)
 
 # The image: rootfs/, busybox with its applet links, /sbin/init, and the
 # Linux test programs in /usr/lib/mica/tests.
-DISK_INPUTS := $(ROOTFS_FILES) $(BUSYBOX) $(B)/linux/init $(addprefix $(B)/linux/,$(LINUX_TESTS))
+DISK_INPUTS := $(ROOTFS_FILES) $(EXTRA_STAMP) $(BUSYBOX) $(B)/linux/init $(addprefix $(B)/linux/,$(LINUX_TESTS))
 
 $(B)/linux/init: user/init/init.c $(MUSL_CC)
 	@mkdir -p $(dir $@)

@@ -182,6 +182,30 @@ long fs_unlink(long ep, struct fs_fileid dir, const char *name, size_t len)
     return named(ep, FS_UNLINK, dir, name, len, 0, 0, 0, 0, 0);
 }
 
+long fs_unlink_keep(long ep, struct fs_fileid dir, const char *name, size_t len,
+                    struct fs_fileid *gone)
+{
+    struct mica_msg m;
+    if (!put_name(name, len, 0, 0, 0, 0))
+        return -ENAMETOOLONG;
+    long r = call(ep, FS_UNLINK, NAME_LEN, false, dir.ino, dir.gen, FS_UNLINK_KEEP, 0, &m);
+    if (r == 1)
+        *gone = (struct fs_fileid){ (uint32_t)m.w[1], (uint32_t)m.w[2] };
+    return r;
+}
+
+long fs_release(long ep, struct fs_fileid f)
+{
+    struct mica_msg m;
+    return call(ep, FS_RELEASE, 0, false, f.ino, f.gen, 0, 0, &m);
+}
+
+long fs_orphans_free(long ep)
+{
+    struct mica_msg m;
+    return call(ep, FS_ORPHANS_FREE, 0, false, 0, 0, 0, 0, &m);
+}
+
 long fs_rmdir(long ep, struct fs_fileid dir, const char *name, size_t len)
 {
     return named(ep, FS_RMDIR, dir, name, len, 0, 0, 0, 0, 0);

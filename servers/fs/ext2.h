@@ -49,8 +49,9 @@
  * than a block (fast below 60 bytes); times from -2^31 to 2^34 - 2^31 - 1
  * seconds, or 32 bits in 128-byte inodes (clamped); reads never update
  * atime; the reserved blocks are usable by every caller (there are no
- * credentials here); the last unlink frees the inode at once (no orphan
- * list). struct ext2 holds all the core's buffers and that filter (about
+ * credentials here); the last unlink frees the inode at once, unless
+ * the caller says the file is open (ext2_unlink_keep): then it waits on
+ * the orphan list for ext2_orphan_release. struct ext2 holds all the core's buffers and that filter (about
  * 56 KiB, ext2_size()).
  */
 #ifndef FS_EXT2_H
@@ -168,6 +169,15 @@ int ext2_link(struct ext2 *fs, struct ext2_fileid f, struct ext2_fileid dir,
               const char *name, size_t len);
 /* Removes a non-directory entry; the inode is freed when its last link goes. */
 int ext2_unlink(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len);
+/* ext2_unlink for a file the caller has open: if its last link goes, the
+ * inode stays (readable, writable, with nlink 0) on the orphan list and
+ * the answer is 1; otherwise 0. *gone is the file either way. */
+int ext2_unlink_keep(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len,
+                     struct ext2_fileid *gone);
+/* Frees an orphan now that it is closed (0 if it has a link again). */
+int ext2_orphan_release(struct ext2 *fs, struct ext2_fileid f);
+/* Frees every orphan: for when no file can be open (a fresh start). */
+int ext2_orphans_free(struct ext2 *fs);
 int ext2_rmdir(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len);
 /* POSIX rename: replaces an existing target of a compatible type; moving a
  * directory into itself or its own descendant is -EINVAL. With noreplace,

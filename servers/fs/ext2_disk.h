@@ -92,7 +92,9 @@ struct ext2_super {
     uint8_t s_prealloc_blocks;
     uint8_t s_prealloc_dir_blocks;
     uint16_t s_reserved_gdt_blocks;
-    uint8_t s_unused1[0x274 - 0xd0];    /* journal, hash seed, ext4 fields */
+    uint8_t s_unused1[0xe8 - 0xd0];     /* journal */
+    uint32_t s_last_orphan;             /* first inode of the orphan list */
+    uint8_t s_unused3[0x274 - 0xec];    /* hash seed, ext4 fields */
     uint8_t s_wtime_hi;
     uint8_t s_unused2[EXT2_SUPER_SIZE - 0x275];
 };
@@ -101,6 +103,7 @@ _Static_assert(offsetof(struct ext2_super, s_magic) == 0x38, "s_magic");
 _Static_assert(offsetof(struct ext2_super, s_first_ino) == 0x54, "s_first_ino");
 _Static_assert(offsetof(struct ext2_super, s_feature_ro_compat) == 0x64, "features");
 _Static_assert(offsetof(struct ext2_super, s_reserved_gdt_blocks) == 0xce, "s_reserved_gdt");
+_Static_assert(offsetof(struct ext2_super, s_last_orphan) == 0xe8, "s_last_orphan");
 
 struct ext2_group {
     uint32_t bg_block_bitmap;

@@ -10,6 +10,7 @@
  *   ext2_file.c    getattr, setattr, read, write, readlink
  *   ext2_namei.c   lookup, create, mkdir, symlink, link, unlink, rmdir
  *   ext2_rename.c  rename
+ *   ext2_orphan.c  the orphan list: unlinked files still open
  *
  * No allocation and no deep recursion: struct ext2 holds every buffer.
  * Each buffer has one user at a time, named beside it; a function that
@@ -134,6 +135,10 @@ int ext2_group_put(struct ext2 *fs, uint32_t g, const struct ext2_group *gd);
 int ext2_flush_super(struct ext2 *fs);
 int64_t ext2_done(struct ext2 *fs, int64_t ret);
 int64_t ext2_now(struct ext2 *fs);
+
+/* ext2_orphan.c: n (its last link gone) goes on the list; is ino on it? */
+int ext2_orphan_add(struct ext2 *fs, struct ext2_node *n);
+bool ext2_orphan_has(struct ext2 *fs, uint32_t ino);
 
 /* ext2_alloc.c */
 int ext2_alloc_block(struct ext2 *fs, uint32_t goal, uint32_t *out);

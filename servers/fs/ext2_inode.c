@@ -77,7 +77,10 @@ int ext2_open(struct ext2 *fs, struct ext2_fileid f, struct ext2_node *n)
     int err = ext2_iread(fs, f.ino, n);
     if (err)
         return err;
-    if (n->i.i_links_count == 0 || n->i.i_mode == 0 || n->i.i_generation != f.gen)
+    if (n->i.i_mode == 0 || n->i.i_generation != f.gen)
+        return -ESTALE;
+    /* No links: an open file's orphan, or freed. */
+    if (n->i.i_links_count == 0 && !ext2_orphan_has(fs, f.ino))
         return -ESTALE;
     return 0;
 }

@@ -205,6 +205,8 @@ static int do_link(struct ext2 *fs, struct ext2_fileid f, struct ext2_fileid dir
         return err;
     if (ext2_type(&n) == EXT2_S_IFDIR)
         return -EPERM;
+    if (n.i.i_links_count == 0)
+        return -ENOENT;             /* an orphan, as Linux answers */
     if (n.i.i_links_count >= EXT2_LINK_MAX)
         return -EMLINK;
     if ((err = ext2_open_dir(fs, dirf, &dir)) ||
@@ -243,18 +245,24 @@ static int find_entry(struct ext2 *fs, struct ext2_fileid dirf, const char *name
     return ext2_entry_inode(fs, loc, n);
 }
 
-/* Drops one link of n (not a directory), freeing it with the last. */
-static int drop_link(struct ext2 *fs, struct ext2_node *n)
+/* Drops one link of n (not a directory). With the last, n is freed, or
+ * with keep goes on the orphan list (1). */
+static int drop_link(struct ext2 *fs, struct ext2_node *n, bool keep)
 {
     if (n->i.i_links_count)
         n->i.i_links_count--;
-    if (n->i.i_links_count == 0)
-        return ext2_release(fs, n);
+    if (n->i.i_links_count == 0) {
+        if (!keep)
+            return ext2_release(fs, n);
+        int err = ext2_orphan_add(fs, n);
+        return err ? err : 1;
+    }
     ext2_touch(fs, n, EXT2_TOUCH_C);
     return ext2_iwrite(fs, n);
 }
 
-static int do_unlink(struct ext2 *fs, struct ext2_fileid dirf, const char *name, size_t len)
+static int do_unlink(struct ext2 *fs, struct ext2_fileid dirf, const char *name, size_t len,
+                     bool keep, struct ext2_fileid *gone)
 {
     struct ext2_node dir, n;
     struct ext2_dirloc loc;
@@ -272,12 +280,20 @@ static int do_unlink(struct ext2 *fs, struct ext2_fileid dirf, const char *name,
     ext2_touch(fs, &dir, EXT2_TOUCH_M | EXT2_TOUCH_C);
     if ((err = ext2_iwrite(fs, &dir)))
         return err;
-    return drop_link(fs, &n);
+    if (gone)
+        *gone = (struct ext2_fileid){ n.ino, n.i.i_generation };
+    return drop_link(fs, &n, keep);
 }
 
 int ext2_unlink(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len)
 {
-    return (int)ext2_done(fs, do_unlink(fs, dir, name, len));
+    return (int)ext2_done(fs, do_unlink(fs, dir, name, len, false, NULL));
+}
+
+int ext2_unlink_keep(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len,
+                     struct ext2_fileid *gone)
+{
+    return (int)ext2_done(fs, do_unlink(fs, dir, name, len, true, gone));
 }
 
 static int do_rmdir(struct ext2 *fs, struct ext2_fileid dirf, const char *name, size_t len)

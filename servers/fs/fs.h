@@ -44,6 +44,8 @@ long do_symlink(struct request *r);
 long do_link(struct request *r);
 long do_unlink(struct request *r);
 long do_rmdir(struct request *r);
+long do_release(struct request *r);
+long do_orphans_free(struct request *r);
 long do_rename(struct request *r);
 long do_readdir(struct request *r);
 

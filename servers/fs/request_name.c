@@ -136,7 +136,24 @@ long do_unlink(struct request *r)
     const struct fs_name *n = name_of(r, &err);
     if (!n)
         return err;
-    return ext2_unlink(fs_ext2, file_of(r), n->name, n->len);
+    if (!(r->w[2] & FS_UNLINK_KEEP))
+        return ext2_unlink(fs_ext2, file_of(r), n->name, n->len);
+    struct ext2_fileid gone;
+    int e = ext2_unlink_keep(fs_ext2, file_of(r), n->name, n->len, &gone);
+    if (e == 1)
+        reply_fileid(r, 0, gone);
+    return e;
+}
+
+long do_release(struct request *r)
+{
+    return ext2_orphan_release(fs_ext2, file_of(r));
+}
+
+long do_orphans_free(struct request *r)
+{
+    (void)r;
+    return ext2_orphans_free(fs_ext2);
 }
 
 long do_rmdir(struct request *r)

@@ -19,6 +19,8 @@ static const server_handler handlers[FS_OPS] = {
     [FS_READDIR] = do_readdir,
     [FS_STATFS] = do_statfs,
     [FS_SYNC] = do_sync,
+    [FS_RELEASE] = do_release,
+    [FS_ORPHANS_FREE] = do_orphans_free,
 };
 
 /* Every acknowledged change is on the disk before the reply goes. */

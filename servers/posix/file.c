@@ -46,12 +46,48 @@ struct ofile *file_new(enum ofile_kind kind)
     return NULL;
 }
 
+/* The open description of file id other than skip, or NULL. */
+static struct ofile *file_open_as(struct fs_fileid id, const struct ofile *skip)
+{
+    for (int i = 0; i < MAX_FILES; i++)
+        if (files[i].refs && &files[i] != skip && files[i].kind == OF_FILE &&
+            files[i].id.ino == id.ino && files[i].id.gen == id.gen)
+            return &files[i];
+    return NULL;
+}
+
+bool file_is_open(struct fs_fileid id)
+{
+    return file_open_as(id, NULL) != NULL;
+}
+
+bool file_any_open(void)
+{
+    for (int i = 0; i < MAX_FILES; i++)
+        if (files[i].refs && files[i].kind == OF_FILE)
+            return true;
+    return false;
+}
+
+void file_orphaned(struct fs_fileid id)
+{
+    for (int i = 0; i < MAX_FILES; i++)
+        if (files[i].refs && files[i].kind == OF_FILE &&
+            files[i].id.ino == id.ino && files[i].id.gen == id.gen)
+            files[i].orphan = true;
+}
+
 void file_put(struct ofile *f)
 {
     if (!f || f->refs <= 0)
         return;
-    if (--f->refs == 0 && (f->kind == OF_PIPE_READ || f->kind == OF_PIPE_WRITE))
+    if (--f->refs)
+        return;
+    if (f->kind == OF_PIPE_READ || f->kind == OF_PIPE_WRITE)
         pipe_close(f);
+    /* The last close of an unlinked file frees it on the disk. */
+    if (f->kind == OF_FILE && f->orphan && !file_open_as(f->id, f))
+        fs_release(FS_EP, f->id);
 }
 
 struct ofile *file_get(struct lproc *p, uint64_t fd)

@@ -35,6 +35,8 @@ struct ofile {
     uint64_t offset;
     uint32_t flags;                /* O_* status flags and access mode */
     int pipe;                      /* OF_PIPE_*: which pipe */
+    bool orphan;                   /* OF_FILE: its last name is gone (fs keeps it
+                                    * until the last close releases it) */
 };
 
 /* A process's descriptor table. */

@@ -133,6 +133,9 @@ int main(void *arg)
     (void)arg;
     struct fs_fileid root;
     have_fs = fs_root(FS_EP, &root) == 0;
+    /* No file is open yet: what unlinked files a crash left open go now. */
+    if (have_fs)
+        fs_orphans_free(FS_EP);
     if (signal_init() || time_init()) {
         debug_printf("posix: out of memory\n");
         return 1;

@@ -447,6 +447,22 @@ long sys_mknodat(struct lthread *t, const struct sysargs *s)
                      0, 0, (uint32_t)s->a[3], &id);
 }
 
+/* Removes a name; a file that is open keeps working until its last close
+ * (fs keeps it as an orphan). The lookup is only paid while files are open. */
+static long unlink_name(struct fs_fileid dir, const char *name, size_t len)
+{
+    struct fs_fileid id, gone;
+    if (!file_any_open() || fs_lookup(FS_EP, dir, name, len, &id, NULL) < 0 ||
+        !file_is_open(id))
+        return fs_unlink(FS_EP, dir, name, len);
+    long r = fs_unlink_keep(FS_EP, dir, name, len, &gone);
+    if (r == 1) {
+        file_orphaned(gone);
+        r = 0;
+    }
+    return r;
+}
+
 long sys_unlinkat(struct lthread *t, const struct sysargs *s)
 {
     struct fs_fileid dir;
@@ -464,7 +480,7 @@ long sys_unlinkat(struct lthread *t, const struct sysargs *s)
         return -EINVAL;
     if (flags & AT_REMOVEDIR)
         return fs_rmdir(FS_EP, dir, name, len);
-    return fs_unlink(FS_EP, dir, name, len);
+    return unlink_name(dir, name, len);
 }
 
 long sys_renameat2(struct lthread *t, const struct sysargs *s)

@@ -342,6 +342,10 @@ struct ofile *file_get(struct lproc *p, uint64_t fd);
 long file_install(struct lproc *p, struct ofile *f, bool cloexec, int from);
 struct ofile *file_new(enum ofile_kind kind);
 void file_put(struct ofile *f);
+/* Unlinked open files: is id open, is any file open, id lost its last name. */
+bool file_is_open(struct fs_fileid id);
+bool file_any_open(void);
+void file_orphaned(struct fs_fileid id);
 long sys_close(struct lthread *t, const struct sysargs *s);
 long sys_close_range(struct lthread *t, const struct sysargs *s);
 long sys_lseek(struct lthread *t, const struct sysargs *s);

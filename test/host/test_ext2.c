@@ -302,6 +302,52 @@ static void block_sizes(void)
     }
 }
 
+/* Unlinked while open: the orphan list keeps the file usable until its
+ * release, e2fsck agrees at every step, and orphans_free empties it. */
+static void orphans(void)
+{
+    struct img im;
+    img_make(&im, "orphans", 4096, "32M", NULL, NULL);
+    CHECK(img_mount(&im) == 0);
+    static uint8_t data[50000], back[50000];
+    pattern(data, sizeof data, 0, 3);
+    uint64_t blocks = free_blocks(&im), inodes = free_inodes(&im);
+    struct ext2_fileid a = put_file(&im, root_of(), "a", data, sizeof data);
+    struct ext2_fileid b = put_file(&im, root_of(), "b", "bb", 2);
+    struct ext2_fileid c = put_file(&im, root_of(), "c", "cc", 2);
+    struct ext2_fileid gone, g;
+    /* A name left: no orphan. */
+    CHECK(ext2_link(im.fs, c, root_of(), "c2", 2) == 0);
+    CHECK(ext2_unlink_keep(im.fs, root_of(), "c2", 2, &gone) == 0);
+    CHECK(gone.ino == c.ino && stat_of(&im, c).nlink == 1);
+    /* Three orphans; the middle one goes first. */
+    CHECK(ext2_unlink_keep(im.fs, root_of(), "a", 1, &gone) == 1 && gone.ino == a.ino);
+    CHECK(ext2_unlink_keep(im.fs, root_of(), "b", 1, &gone) == 1 && gone.ino == b.ino);
+    CHECK(ext2_unlink_keep(im.fs, root_of(), "c", 1, &gone) == 1 && gone.ino == c.ino);
+    CHECK(ext2_lookup(im.fs, root_of(), "a", 1, &g) == -ENOENT);
+    CHECK(stat_of(&im, a).nlink == 0);
+    CHECK(ext2_write(im.fs, a, 100, "xyz", 3) == 3);
+    memcpy(data + 100, "xyz", 3);
+    CHECK(ext2_read(im.fs, a, 0, back, sizeof back) == (int64_t)sizeof back);
+    CHECK(memcmp(back, data, sizeof data) == 0);
+    CHECK(ext2_link(im.fs, a, root_of(), "again", 5) == -ENOENT);
+    CHECK(ext2_orphan_release(im.fs, b) == 0);
+    CHECK(ext2_read(im.fs, b, 0, back, 2) == -ESTALE);
+    CHECK(ext2_orphan_release(im.fs, b) == -ESTALE);
+    img_close(&im);
+    CHECK(stat_field(&im, "<12>", "Links") == 0);   /* debugfs still sees orphan a */
+    CHECK(img_mount(&im) == 0);
+    CHECK(ext2_read(im.fs, c, 0, back, 2) == 2 && memcmp(back, "cc", 2) == 0);
+    CHECK(ext2_orphan_release(im.fs, a) == 0);
+    CHECK(ext2_read(im.fs, c, 0, back, 2) == 2);
+    /* What a crash left open: freed at the next start. */
+    CHECK(ext2_orphans_free(im.fs) == 0);
+    CHECK(ext2_read(im.fs, c, 0, back, 2) == -ESTALE);
+    CHECK(free_blocks(&im) == blocks && free_inodes(&im) == inodes);
+    img_close(&im);
+    CHECK(img_fsck(&im));
+}
+
 #include "ext2/cases_data.h"
 #include "ext2/cases_dirs.h"
 #include "ext2/cases_tree.h"
@@ -337,6 +383,7 @@ static const struct {
     { ext_attr, "ext_attr" },
     { statfs_counts, "statfs_counts" },
     { big_dir, "big_dir" },
+    { orphans, "orphans" },
 };
 
 int main(int argc, char **argv)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cases.h"
@@ -163,6 +164,41 @@ static void positional_vectored(void)
     close(p[1]);
 }
 
+/* A file unlinked while open stays usable through every descriptor, in
+ * this process and a child, until the last close frees it (e2fsck checks
+ * that in test_exec.py); tmpfile() relies on it. */
+static void unlinked_open(void)
+{
+    char buf[64];
+    struct stat st;
+    scratch_enter();
+    make_hello();
+    int fd = open("a.txt", O_RDWR), fd2 = open("a.txt", O_RDONLY);
+    EXPECT(fd >= 0 && fd2 >= 0);
+    EXPECT(unlink("a.txt") == 0);
+    EXPECT(open("a.txt", O_RDONLY) == -1 && errno == ENOENT);
+    EXPECT(fstat(fd, &st) == 0 && st.st_nlink == 0 && st.st_size == 11);
+    EXPECT(lseek(fd, 0, SEEK_END) == 11 && write(fd, "!", 1) == 1);
+    EXPECT(pread(fd2, buf, 12, 0) == 12 && !memcmp(buf, "hello world!", 12));
+    EXPECT(linkat(fd, "", AT_FDCWD, "back", AT_EMPTY_PATH) == -1);
+    close(fd);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(pread(fd2, buf, 5, 6) == 5 && !memcmp(buf, "world", 5) ? 0 : 1);
+    int status = -1;
+    EXPECT(waitpid(pid, &status, 0) == pid && status == 0);
+    EXPECT(fstat(fd2, &st) == 0 && st.st_size == 12);
+    close(fd2);
+    FILE *f = tmpfile();
+    EXPECT(f && fputs("temporary", f) >= 0 && fflush(f) == 0);
+    EXPECT(f && fseek(f, 0, SEEK_SET) == 0 && fgets(buf, sizeof buf, f) &&
+           !strcmp(buf, "temporary"));
+    EXPECT(f && fstat(fileno(f), &st) == 0 && st.st_nlink == 0);
+    if (f)
+        fclose(f);
+    scratch_leave();
+}
+
 static const struct test_case cases[] = {
     { "open_read_write", open_read_write },
     { "append_trunc_dup", append_trunc_dup },
@@ -170,6 +206,7 @@ static const struct test_case cases[] = {
     { "devices", devices },
     { "stdio_file", stdio_file },
     { "positional_vectored", positional_vectored },
+    { "unlinked_open", unlinked_open },
 };
 
 int main(int argc, char **argv)

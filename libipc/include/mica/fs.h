@@ -20,16 +20,24 @@
  *   FS_SYMLINK   dir ino, gen  target len  -          fs_name, grant     w1 ino, w2 gen
  *   FS_READLINK  ino, gen      length      -          grant (writable)   w0 bytes
  *   FS_LINK      ino, gen      dir ino     dir gen    fs_name            -
- *   FS_UNLINK    dir ino, gen  -           -          fs_name            -
+ *   FS_UNLINK    dir ino, gen  flags       -          fs_name            w0 1: orphan
  *   FS_RMDIR     dir ino, gen  -           -          fs_name            -
  *   FS_RENAME    from dir      to dir      flags      fs_name, grant     -
  *   FS_READDIR   dir ino, gen  cookie      -          -                  w0 1/0, mr: fs_dirent
  *   FS_STATFS    -             -           -          -                  mr: fs_statfs
  *   FS_SYNC      -             -           -          -                  -
+ *   FS_RELEASE   ino, gen      -           -          -                  -
+ *   FS_ORPHANS_FREE -          -           -          -                  -
  *
  * A symlink's target and a rename's new name (w3 = its length) come by a
  * readable grant. For FS_RENAME, w0 and w1 each pack an inode and
  * generation (FS_PACK); w2 holds FS_RENAME_NOREPLACE.
+ *
+ * Open files that lose their last name: FS_UNLINK with FS_UNLINK_KEEP (the
+ * client has the file open) keeps the inode on the disk's orphan list,
+ * still usable by (ino, gen), and answers 1 (w1, w2: the file) when it
+ * went there; FS_RELEASE frees it at the last close. A client that starts
+ * with no file open sends FS_ORPHANS_FREE to free what a crash left.
  */
 #ifndef MICA_FS_H
 #define MICA_FS_H
@@ -44,11 +52,12 @@
 #define FS_IO_MAX      (64 * 1024)    /* bytes per read or write request */
 #define FS_ARG_WORD    MICA_MSG_REGS     /* first IPC-buffer word of a struct */
 #define FS_RENAME_NOREPLACE 1u
+#define FS_UNLINK_KEEP 1u
 
 enum fs_op {
     FS_ROOT = 1, FS_LOOKUP, FS_GETATTR, FS_SETATTR, FS_READ, FS_WRITE, FS_CREATE,
     FS_MKDIR, FS_SYMLINK, FS_READLINK, FS_LINK, FS_UNLINK, FS_RMDIR, FS_RENAME,
-    FS_READDIR, FS_STATFS, FS_SYNC, FS_OPS
+    FS_READDIR, FS_STATFS, FS_SYNC, FS_RELEASE, FS_ORPHANS_FREE, FS_OPS
 };
 
 struct fs_fileid {
@@ -141,6 +150,12 @@ long fs_symlink(long ep, struct fs_fileid dir, const char *name, size_t len,
 long fs_readlink(long ep, struct fs_fileid f, char *buf, size_t len);
 long fs_link(long ep, struct fs_fileid f, struct fs_fileid dir, const char *name, size_t len);
 long fs_unlink(long ep, struct fs_fileid dir, const char *name, size_t len);
+/* Unlinks a file the caller has open: 1 and *gone if it became an orphan
+ * (release it with fs_release at its last close), 0 if it has links left. */
+long fs_unlink_keep(long ep, struct fs_fileid dir, const char *name, size_t len,
+                    struct fs_fileid *gone);
+long fs_release(long ep, struct fs_fileid f);
+long fs_orphans_free(long ep);
 long fs_rmdir(long ep, struct fs_fileid dir, const char *name, size_t len);
 long fs_rename(long ep, struct fs_fileid from_dir, const char *from, size_t from_len,
                struct fs_fileid to_dir, const char *to, size_t to_len, unsigned flags);
