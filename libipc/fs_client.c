@@ -197,7 +197,7 @@ long fs_unlink_keep(long ep, struct fs_fileid dir, const char *name, size_t len,
 long fs_release(long ep, struct fs_fileid f)
 {
     struct mica_msg m;
-    return call(ep, FS_RELEASE, 0, false, f.ino, f.gen, 0, 0, &m);
+    return call(ep, FS_RELEASE, 2, false, f.ino, f.gen, 0, 0, &m);
 }
 
 long fs_orphans_free(long ep)
