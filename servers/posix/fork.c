@@ -40,7 +40,6 @@ static long share_memory(struct lproc *parent, struct lproc *child)
     child->nvmas = parent->nvmas;
     child->brk_start = parent->brk_start;
     child->brk = parent->brk;
-    child->mmap_base = parent->mmap_base;
     return 0;
 }
 

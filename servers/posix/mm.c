@@ -20,6 +20,7 @@
 #define MAP_ANONYMOUS 0x20
 #define MAP_FIXED_NOREPLACE 0x100000
 #define MMAP_TOP   0x3f00000000ul        /* below the stack */
+#define MMAP_MIN   0x10000ul             /* Linux's vm.mmap_min_addr */
 #define BRK_MAX    (1ul << 30)
 
 static unsigned rights_of_prot(uint64_t prot)
@@ -234,11 +235,13 @@ long sys_brk(struct lthread *t, const struct sysargs *s)
     return (long)want;
 }
 
-/* A free range of len bytes below the last one handed out. */
+/* The highest free range of len bytes: mappings go down from below the
+ * stack, and, as on Linux, may take the room above the break when nothing
+ * else is left (brk then fails, and malloc falls back to mmap). */
 static uint64_t find_free(struct lproc *p, uint64_t len)
 {
-    uint64_t top = p->mmap_base ? p->mmap_base : MMAP_TOP;
-    while (top > len + p->brk_start + BRK_MAX) {
+    uint64_t top = MMAP_TOP;
+    while (top >= MMAP_MIN + len) {
         uint64_t start = top - len;
         if (!overlaps_any(p, start, top))
             return start;
@@ -292,8 +295,6 @@ long sys_mmap(struct lthread *t, const struct sysargs *s)
             mm_remove_range(p, addr, addr + len);
             return -ENOMEM;
         }
-    if (!fixed && (!p->mmap_base || addr < p->mmap_base))
-        p->mmap_base = addr;
     return (long)addr;
 }
 

@@ -58,6 +58,17 @@ static int device_of(const char *path)
     return -1;
 }
 
+/* Does path go through a device as if it were a directory? */
+static bool under_device(const char *path)
+{
+    for (unsigned i = 0; i < sizeof devices / sizeof devices[0]; i++) {
+        size_t n = strlen(devices[i].name);
+        if (!strncmp(path, devices[i].name, n) && path[n] == '/')
+            return true;
+    }
+    return false;
+}
+
 /* ---- resolution ---- */
 
 static long start_dir(struct lproc *p, int dirfd, const char *path, struct fs_fileid *dir)
@@ -154,6 +165,8 @@ long namei(struct lproc *p, int dirfd, const char *path, bool follow, struct fs_
         return -ENOENT;
     if (!*path)
         return -ENOENT;
+    if (under_device(path))
+        return -ENOTDIR;
     long err = start_dir(p, dirfd, path, &dir);
     if (err)
         return err;

@@ -155,7 +155,6 @@ struct lproc {
     struct vma vmas[MAX_VMAS];
     int nvmas;
     uint64_t brk_start, brk;
-    uint64_t mmap_base;            /* next hint for mmap without an address */
     bool zombie;
     int exit_status;               /* wait status, as wait4 reports it */
     int nthreads;

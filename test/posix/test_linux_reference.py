@@ -34,7 +34,7 @@ def test_program_passes_on_linux_too(program, expected):
 
 # Cases that need what qemu-user lacks (see above); Mica and real Linux
 # still run them with the whole program.
-QEMU_USER_LACKS = {"memory": {"fixed_noreplace", "rlimit_as"}}
+QEMU_USER_LACKS = {"memory": {"fixed_noreplace", "rlimit_as", "address_space_full"}}
 
 
 @pytest.mark.parametrize("program", ["signals", "memory"])

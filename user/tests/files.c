@@ -126,6 +126,10 @@ static void devices(void)
     fd = open("/dev/full", O_WRONLY);
     EXPECT(fd >= 0 && write(fd, "x", 1) == -1 && errno == ENOSPC);
     close(fd);
+    /* A device is no directory. */
+    EXPECT(open("/dev/null/x", O_RDONLY) == -1 && errno == ENOTDIR);
+    struct stat st;
+    EXPECT(stat("/dev/zero/", &st) == -1 && errno == ENOTDIR);
 }
 
 /* The file stays: test_exec.py reads it back from the disk image. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cases.h"
@@ -140,6 +141,49 @@ static void rlimit_as(void)
     EXPECT(getrlimit(RLIMIT_AS, &got) == 0 && got.rlim_cur == (rlim_t)64 << 20);
 }
 
+/* The whole address space mapped (PROT_NONE, so nothing is allocated):
+ * mmap and malloc fail with ENOMEM instead of hanging, the break cannot
+ * grow into a mapping, and memory given back is usable again. In a child,
+ * so that the rest of the program keeps its address space. */
+static int fill_address_space(void)
+{
+    void *big = 0;
+    size_t big_len = 0;
+    for (size_t len = (size_t)1 << 46; len >= 4096; ) {
+        void *p = mmap(0, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+            len /= 2;
+            continue;
+        }
+        if (!big) {
+            big = p;
+            big_len = len;
+        }
+    }
+    int bad = 0;
+    errno = 0;
+    bad |= mmap(0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) != MAP_FAILED ||
+           errno != ENOMEM;
+    errno = 0;
+    bad |= (malloc(10000) != 0 || errno != ENOMEM) << 1;
+    bad |= (sbrk(0) == (void *)-1 || brk((char *)sbrk(0) + (1 << 20)) == 0) << 2;
+    bad |= (!big || munmap((char *)big + 65536, big_len - 65536) != 0) << 3;
+    bad |= (malloc(10000) == 0) << 4;
+    return bad;
+}
+
+static void address_space_full(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(fill_address_space());
+    int status = -1;
+    EXPECT(waitpid(pid, &status, 0) == pid);
+    if (status)
+        printf("memory: address_space_full: status %#x\n", status);
+    EXPECT(status == 0);
+}
+
 static const struct test_case cases[] = {
     { "mmap_zeroed", mmap_zeroed },
     { "fixed_noreplace", fixed_noreplace },
@@ -147,6 +191,7 @@ static const struct test_case cases[] = {
     { "mremap_grow", mremap_grow },
     { "mprotect_accerr", mprotect_accerr },
     { "munmap_maperr", munmap_maperr },
+    { "address_space_full", address_space_full },
     { "rlimit_as", rlimit_as },
 };
 
