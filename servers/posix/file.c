@@ -218,6 +218,8 @@ static long do_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t l
         return pipe_read(t, f, buf, len);
     case OF_PIPE_WRITE:
         return -EBADF;
+    case OF_EVENTFD:
+        return eventfd_io(t, f, buf, len, false);
     case OF_FILE:
         if ((f->mode & S_IFMT) == S_IFDIR)
             return -EISDIR;
@@ -247,6 +249,8 @@ static long do_write(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t 
         return pipe_write(t, f, buf, len);
     case OF_PIPE_READ:
         return -EBADF;
+    case OF_EVENTFD:
+        return eventfd_io(t, f, buf, len, true);
     case OF_FILE:
         break;
     }
@@ -279,7 +283,8 @@ long sys_write(struct lthread *t, const struct sysargs *s)
  * forms refuse them. */
 static bool seekable(const struct ofile *f)
 {
-    return f->kind != OF_CONSOLE && f->kind != OF_PIPE_READ && f->kind != OF_PIPE_WRITE;
+    return f->kind != OF_CONSOLE && f->kind != OF_PIPE_READ && f->kind != OF_PIPE_WRITE &&
+           f->kind != OF_EVENTFD;
 }
 
 long sys_pread64(struct lthread *t, const struct sysargs *s)

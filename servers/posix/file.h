@@ -25,6 +25,7 @@ enum ofile_kind {
     OF_RANDOM,        /* /dev/random, /dev/urandom */
     OF_PIPE_READ,     /* the ends of a pipe (pipe.c) */
     OF_PIPE_WRITE,
+    OF_EVENTFD,       /* eventfd.c */
 };
 
 struct ofile {
@@ -37,6 +38,8 @@ struct ofile {
     int pipe;                      /* OF_PIPE_*: which pipe */
     bool orphan;                   /* OF_FILE: its last name is gone (fs keeps it
                                     * until the last close releases it) */
+    uint64_t count;                /* OF_EVENTFD: the counter */
+    bool semaphore;                /* OF_EVENTFD: EFD_SEMAPHORE */
 };
 
 /* A process's descriptor table. */

@@ -319,6 +319,13 @@ static void device_kstat(int dev, struct kstat *k)
 
 static long stat_file(struct lproc *p, struct ofile *f, struct kstat *k)
 {
+    if (f->kind == OF_PIPE_READ || f->kind == OF_PIPE_WRITE || f->kind == OF_EVENTFD) {
+        /* Not on any file system: what Linux shows of its pipefs and
+         * anonymous inodes. */
+        *k = (struct kstat){ .dev = 12, .ino = (uint64_t)(uintptr_t)f / sizeof *f,
+                             .mode = f->mode, .nlink = 1, .blksize = 4096 };
+        return 0;
+    }
     if (f->kind != OF_FILE) {
         for (unsigned i = 0; i < sizeof devices / sizeof devices[0]; i++)
             if (devices[i].kind == f->kind) {

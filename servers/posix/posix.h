@@ -69,6 +69,8 @@ enum wait_kind {
     WAIT_PIPE,           /* read of an empty pipe, write to a full one */
     WAIT_POLL,           /* ppoll: io_buf = the fds, io_len = how many */
     WAIT_TTY,            /* read of the console with no input yet */
+    WAIT_SELECT,         /* pselect6: select_sets, io_len = nfds */
+    WAIT_EVENTFD,        /* eventfd read or write: io_file, io_buf, io_write */
 };
 
 struct lproc;
@@ -107,6 +109,8 @@ struct lthread {
     int wait_options;              /* WAIT_CHILD: wait4's options */
     uint64_t waitset;              /* rt_sigtimedwait: the signals it takes */
     uint64_t waitinfo;             /* ... and where their siginfo goes */
+    uint64_t select_sets[3];       /* WAIT_SELECT: read, write, except sets */
+    uint64_t select_timeout;       /* WAIT_SELECT: the timespec to update */
 };
 
 /* A mapped range of a process's address space. */
@@ -322,6 +326,28 @@ long sys_clock_nanosleep(struct lthread *t, const struct sysargs *s);
 long sys_rt_sigsuspend(struct lthread *t, const struct sysargs *s);
 long sys_ppoll(struct lthread *t, const struct sysargs *s);
 void poll_wake(void);
+#define POLLIN   0x001
+#define POLLOUT  0x004
+#define POLLERR  0x008
+#define POLLHUP  0x010
+#define POLLNVAL 0x020
+/* What poll would report of f now (POLLIN, POLLOUT, POLLERR, POLLHUP). */
+int16_t poll_events(const struct ofile *f);
+/* Reads the timespec at addr as ns: -EFAULT, or -EINVAL if malformed. */
+long read_timespec(struct lthread *t, uint64_t addr, uint64_t *ns);
+
+/* select.c */
+long sys_pselect6(struct lthread *t, const struct sysargs *s);
+/* t waits in pselect6: answer it if an fd is ready (after poll_wake). */
+void select_wake(struct lthread *t);
+/* t's pselect6 timed out: clear its sets as Linux does. */
+void select_timed_out(struct lthread *t);
+
+/* eventfd.c */
+long sys_eventfd2(struct lthread *t, const struct sysargs *s);
+long eventfd_io(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t len, bool write);
+void eventfd_interrupt(struct lthread *t);
+int16_t eventfd_events(const struct ofile *f);
 /* Lets t's wait end at deadline (monotonic ns; 0: never); returns
  * POSIX_DEFERRED, or -ETIMEDOUT if it has passed. */
 long time_wait_until(struct lthread *t, uint64_t deadline);

@@ -62,6 +62,8 @@ void time_expire(void)
             t->timed = false;
             /* futex: ETIMEDOUT; sigtimedwait: EAGAIN; sleeps and polls: 0. */
             long r = t->wait == WAIT_FUTEX ? -ETIMEDOUT : t->waitset ? -EAGAIN : 0;
+            if (t->wait == WAIT_SELECT)
+                select_timed_out(t);
             t->waitset = 0;
             reply_to(t, r);
         }
@@ -73,6 +75,8 @@ void interrupt_wait(struct lthread *t)
 {
     if (t->wait == WAIT_PIPE)
         pipe_interrupt(t);
+    if (t->wait == WAIT_EVENTFD)
+        eventfd_interrupt(t);
     if (t->wait == WAIT_SLEEP && t->wait_addr) {
         uint64_t now = mica_monotonic_ns();
         uint64_t left = t->deadline_ns > now ? t->deadline_ns - now : 0;
@@ -110,7 +114,7 @@ static long sleep_until(struct lthread *t, uint64_t deadline, uint64_t rem)
     return time_wait_until(t, deadline);
 }
 
-static long read_timespec(struct lthread *t, uint64_t addr, uint64_t *ns)
+long read_timespec(struct lthread *t, uint64_t addr, uint64_t *ns)
 {
     int64_t ts[2];
     if (mm_copy_in(t->proc, ts, addr, sizeof ts) < 0)
@@ -163,12 +167,20 @@ long sys_rt_sigsuspend(struct lthread *t, const struct sysargs *s)
     return POSIX_DEFERRED;
 }
 
-#define POLLIN   0x001
-#define POLLOUT  0x004
-#define POLLERR  0x008
-#define POLLHUP  0x010
-#define POLLNVAL 0x020
 #define MAX_POLL 256
+
+int16_t poll_events(const struct ofile *f)
+{
+    if (f->kind == OF_PIPE_READ)
+        return pipe_ready(f, false) ? (pipe_ready(f, false) && !pipe_has_data(f) ? POLLHUP : POLLIN) : 0;
+    if (f->kind == OF_PIPE_WRITE)
+        return pipe_ready(f, true) ? (pipe_has_reader(f) ? POLLOUT : POLLERR) : 0;
+    if (f->kind == OF_CONSOLE)
+        return (int16_t)(POLLOUT | (console_readable() ? POLLIN : 0));
+    if (f->kind == OF_EVENTFD)
+        return eventfd_events(f);
+    return POLLIN | POLLOUT;
+}
 
 /* Fills in revents for t's poll array; returns how many are ready, or
  * -EFAULT. Files and devices are always ready; pipes when they can move. */
@@ -185,14 +197,8 @@ static long poll_scan(struct lthread *t, uint64_t fds, uint64_t nfds)
             r = 0;
         else if (!f)
             r = POLLNVAL;
-        else if (f->kind == OF_PIPE_READ)
-            r = pipe_ready(f, false) ? (pipe_ready(f, false) && !pipe_has_data(f) ? POLLHUP : POLLIN) : 0;
-        else if (f->kind == OF_PIPE_WRITE)
-            r = pipe_ready(f, true) ? (pipe_has_reader(f) ? POLLOUT : POLLERR) : 0;
-        else if (f->kind == OF_CONSOLE)
-            r = (int16_t)(POLLOUT | (console_readable() ? POLLIN : 0));
         else
-            r = POLLIN | POLLOUT;
+            r = poll_events(f);
         pf.revents = (int16_t)(r & (want | POLLNVAL));
         if (pf.revents)
             ready++;
@@ -207,6 +213,8 @@ void poll_wake(void)
 {
     for (int i = 0; i < MAX_THREADS; i++) {
         struct lthread *w = &threads[i];
+        if (w->tid && w->wait == WAIT_SELECT)
+            select_wake(w);
         if (!w->tid || w->wait != WAIT_POLL)
             continue;
         long n = poll_scan(w, w->io_buf, w->io_len);

@@ -106,3 +106,14 @@ def test_file_mappings(boot, tmp_path):
     m.expect(r"mapfile: ok")
     m.expect(r"init exited with status 0")
     assert m.wait_exit() == 0
+
+
+def test_select_and_eventfd(boot, tmp_path):
+    import shutil
+    from conftest import BUILD
+    img = tmp_path / "disk.img"
+    shutil.copy(BUILD / "disk.img", img)
+    m = boot(append="init=/bin/events", disk=img)
+    m.expect(r"events: ok")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0

@@ -19,6 +19,7 @@ from conftest import BUILD
     ("timers", "timers: ok"),
     ("pipes", "pipes: ok"),
     ("mapfile", "mapfile: ok"),
+    ("events", "events: ok"),
 ])
 def test_program_passes_on_linux_too(program, expected):
     binary = BUILD / "linux" / program
@@ -68,6 +69,7 @@ RUN_LINUX = Path(__file__).resolve().parents[2].parent / "shared" / "linux" / "r
     ("memory", "memory: ok"),
     ("threads", "threads: ok"),
     ("mapfile", "mapfile: ok"),
+    ("events", "events: ok"),
 ])
 def test_program_passes_on_real_linux(program, expected):
     p = subprocess.run([str(RUN_LINUX), str(BUILD / "linux" / program)], capture_output=True,
