@@ -282,6 +282,7 @@ struct lthread *exec_new(int ppid, const char *path, const char *const *argv,
         return NULL;
     }
     struct lproc *p = t->proc;
+    procfs_set_exe(p, path, exec_proc);
     uint64_t sp = build_stack(stack_image, sizeof stack_image, &img, argv, envp);
     *err = sp ? load_segments(p, data, &img) : -E2BIG;
     if (!*err)

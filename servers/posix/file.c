@@ -77,6 +77,11 @@ void file_orphaned(struct fs_fileid id)
             files[i].orphan = true;
 }
 
+uint64_t file_ino(const struct ofile *f)
+{
+    return (uint64_t)(f - files) + 1;
+}
+
 void file_put(struct ofile *f)
 {
     if (!f || f->refs <= 0)
@@ -88,6 +93,8 @@ void file_put(struct ofile *f)
     /* The last close of an unlinked file frees it on the disk. */
     if (f->kind == OF_FILE && f->orphan && !file_open_as(f->id, f))
         fs_release(FS_EP, f->id);
+    if (f->refs == 0 && f->kind == OF_TEXT)
+        procfs_close(f);
 }
 
 struct ofile *file_get(struct lproc *p, uint64_t fd)
@@ -220,6 +227,8 @@ static long do_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t l
         return -EBADF;
     case OF_EVENTFD:
         return eventfd_io(t, f, buf, len, false);
+    case OF_TEXT:
+        return procfs_read(t, f, buf, len);
     case OF_FILE:
         if ((f->mode & S_IFMT) == S_IFDIR)
             return -EISDIR;
@@ -251,6 +260,8 @@ static long do_write(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t 
         return -EBADF;
     case OF_EVENTFD:
         return eventfd_io(t, f, buf, len, true);
+    case OF_TEXT:
+        return -EINVAL;
     case OF_FILE:
         break;
     }

@@ -26,6 +26,7 @@ enum ofile_kind {
     OF_PIPE_READ,     /* the ends of a pipe (pipe.c) */
     OF_PIPE_WRITE,
     OF_EVENTFD,       /* eventfd.c */
+    OF_TEXT,          /* a text made by posix: /proc/mounts (procfs.c) */
 };
 
 struct ofile {
@@ -35,7 +36,7 @@ struct ofile {
     uint32_t mode;                 /* file type and permissions at open */
     uint64_t offset;
     uint32_t flags;                /* O_* status flags and access mode */
-    int pipe;                      /* OF_PIPE_*: which pipe */
+    int pipe;                      /* OF_PIPE_*: which pipe; OF_TEXT: which text */
     bool orphan;                   /* OF_FILE: its last name is gone (fs keeps it
                                     * until the last close releases it) */
     uint64_t count;                /* OF_EVENTFD: the counter */
@@ -50,6 +51,7 @@ struct fdtable {
 
 /* Where a process stands in the file tree. */
 struct fsview {
+    struct fs_fileid root;         /* chroot's directory; ino 0: fs's root */
     struct fs_fileid cwd;
     char cwd_path[PATH_MAX];
     uint32_t umask;

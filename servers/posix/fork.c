@@ -88,6 +88,7 @@ long sys_clone(struct lthread *t, const struct sysargs *s)
     cp->pgid = pp->pgid;
     cp->sid = pp->sid;
     memcpy(cp->rlim, pp->rlim, sizeof cp->rlim);
+    memcpy(cp->exe, pp->exe, sizeof cp->exe);
     files_fork(cp, pp);
     c->sigmask = t->sigmask;
     c->altstack_sp = t->altstack_sp;

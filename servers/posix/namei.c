@@ -69,12 +69,35 @@ static bool under_device(const char *path)
     return false;
 }
 
+const char *device_name(enum ofile_kind kind)
+{
+    for (unsigned i = 0; i < sizeof devices / sizeof devices[0]; i++)
+        if (devices[i].kind == kind)
+            return devices[i].name;
+    return NULL;
+}
+
 /* ---- resolution ---- */
+
+/* Where "/" leads p: its chroot, or the file system's root. */
+static long root_dir(struct lproc *p, struct fs_fileid *dir)
+{
+    if (p && p->fs.root.ino) {
+        *dir = p->fs.root;
+        return 0;
+    }
+    return fs_root(FS_EP, dir);
+}
+
+static bool same_file(struct fs_fileid a, struct fs_fileid b)
+{
+    return a.ino == b.ino && a.gen == b.gen;
+}
 
 static long start_dir(struct lproc *p, int dirfd, const char *path, struct fs_fileid *dir)
 {
     if (path[0] == '/')
-        return fs_root(FS_EP, dir);
+        return root_dir(p, dir);
     if (dirfd == AT_FDCWD) {
         *dir = p->fs.cwd;
         return 0;
@@ -97,7 +120,7 @@ static long walk(struct lproc *p, struct fs_fileid dir, const char *path, bool f
     uint32_t cur_mode = S_IFDIR;
     const char *s = path;
     if (*s == '/') {
-        long err = fs_root(FS_EP, &cur);
+        long err = root_dir(p, &cur);
         if (err)
             return err;
     }
@@ -119,7 +142,9 @@ static long walk(struct lproc *p, struct fs_fileid dir, const char *path, bool f
             return -ENOTDIR;
         if (len > FS_NAME_MAX)
             return -ENAMETOOLONG;
-        if (len == 1 && s[0] == '.') {
+        /* ".." of a chroot's directory is itself, as at the real root. */
+        if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.' && p &&
+                                          p->fs.root.ino && same_file(cur, p->fs.root))) {
             s = end;
             continue;
         }
@@ -167,6 +192,8 @@ long namei(struct lproc *p, int dirfd, const char *path, bool follow, struct fs_
         return -ENOENT;
     if (under_device(path))
         return -ENOTDIR;
+    if (procfs_path(path) && p && !p->fs.root.ino)
+        return procfs_namei(p, path, follow, out, mode);
     long err = start_dir(p, dirfd, path, &dir);
     if (err)
         return err;
@@ -237,6 +264,11 @@ long sys_openat(struct lthread *t, const struct sysargs *s)
     int dev = device_of(path_buf);
     if (dev >= 0)
         return open_device(t, dev, flags);
+    if (procfs_path(path_buf) && !p->fs.root.ino) {
+        long fd = procfs_open(t, path_buf, flags);
+        if (fd != -ENOENT)
+            return fd;
+    }
     struct fs_fileid id;
     uint32_t mode = 0;
     bool follow = !(flags & O_NOFOLLOW);
@@ -322,8 +354,13 @@ static long stat_file(struct lproc *p, struct ofile *f, struct kstat *k)
     if (f->kind == OF_PIPE_READ || f->kind == OF_PIPE_WRITE || f->kind == OF_EVENTFD) {
         /* Not on any file system: what Linux shows of its pipefs and
          * anonymous inodes. */
-        *k = (struct kstat){ .dev = 12, .ino = (uint64_t)(uintptr_t)f / sizeof *f,
-                             .mode = f->mode, .nlink = 1, .blksize = 4096 };
+        *k = (struct kstat){ .dev = 12, .ino = file_ino(f), .mode = f->mode, .nlink = 1,
+                             .blksize = 4096 };
+        return 0;
+    }
+    if (f->kind == OF_TEXT) {
+        *k = (struct kstat){ .dev = 4, .ino = file_ino(f), .mode = f->mode, .nlink = 1,
+                             .blksize = 1024 };
         return 0;
     }
     if (f->kind != OF_FILE) {
@@ -569,6 +606,12 @@ long sys_readlinkat(struct lthread *t, const struct sysargs *s)
     if ((int64_t)s->a[3] <= 0)
         return -EINVAL;
     long err = read_path(t, s->a[1], path_buf);
+    if (!err && procfs_path(path_buf) && !t->proc->fs.root.ino) {
+        if ((err = procfs_readlink(t->proc, path_buf, target)))
+            return err;
+        uint64_t len = strlen(target) < s->a[3] ? strlen(target) : s->a[3];
+        return mm_copy_out(t->proc, s->a[2], target, len) < 0 ? -EFAULT : (long)len;
+    }
     if (!err)
         err = namei(t->proc, (int)s->a[0], path_buf, false, &id, &mode);
     if (err)
@@ -705,12 +748,20 @@ long sys_truncate(struct lthread *t, const struct sysargs *s)
 /* ---- where the process is ---- */
 
 /* Makes path (resolved to dir) the cwd; keeps a normalized path for getcwd. */
+static long cwd_from_links(struct lproc *p);
+
 static void set_cwd(struct lproc *p, struct fs_fileid dir, const char *path)
 {
     static char joined[PATH_MAX];
+    /* After fchdir or chroot the old path is not known: find it first. */
+    bool known = path[0] == '/' || p->fs.cwd_path[0] || cwd_from_links(p) == 0;
     p->fs.cwd = dir;
-    if (path[0] == '/')
-        joined[0] = '\0';
+    if (!known) {
+        p->fs.cwd_path[0] = '\0';     /* getcwd finds it from ".." links */
+        return;
+    }
+    if (path[0] == '/' || !strcmp(p->fs.cwd_path, "/"))
+        joined[0] = '\0';       /* components are appended as "/name" */
     else
         memcpy(joined, p->fs.cwd_path, strlen(p->fs.cwd_path) + 1);
     /* Apply each component to joined: "." stays, ".." pops. */
@@ -785,15 +836,16 @@ static long name_in_parent(struct fs_fileid dir, struct fs_fileid parent, char *
     return -ENOENT;
 }
 
-/* Rebuilds the cwd's path from ".." links (after fchdir). */
-static long cwd_from_links(struct lproc *p)
+long dir_path(struct lproc *p, struct fs_fileid dir, char *out)
 {
     static char tmp[PATH_MAX], name[FS_NAME_MAX + 1];
-    struct fs_fileid cur = p->fs.cwd, root, parent;
-    fs_root(FS_EP, &root);
+    struct fs_fileid cur = dir, root, parent;
+    long err = root_dir(p, &root);
+    if (err)
+        return err;
     tmp[0] = '\0';
-    for (int depth = 0; cur.ino != root.ino && depth < 256; depth++) {
-        long err = fs_lookup(FS_EP, cur, "..", 2, &parent, 0);
+    for (int depth = 0; !same_file(cur, root) && depth < 256; depth++) {
+        err = fs_lookup(FS_EP, cur, "..", 2, &parent, 0);
         if (!err)
             err = name_in_parent(cur, parent, name);
         if (err)
@@ -806,8 +858,14 @@ static long cwd_from_links(struct lproc *p)
         memcpy(tmp + 1, name, n);
         cur = parent;
     }
-    memcpy(p->fs.cwd_path, tmp[0] ? tmp : "/", strlen(tmp[0] ? tmp : "/") + 1);
+    memcpy(out, tmp[0] ? tmp : "/", strlen(tmp[0] ? tmp : "/") + 1);
     return 0;
+}
+
+/* Rebuilds the cwd's path from ".." links (after fchdir). */
+static long cwd_from_links(struct lproc *p)
+{
+    return dir_path(p, p->fs.cwd, p->fs.cwd_path);
 }
 
 long sys_getcwd(struct lthread *t, const struct sysargs *s)
@@ -822,6 +880,25 @@ long sys_getcwd(struct lthread *t, const struct sysargs *s)
     if (len > s->a[1])
         return -ERANGE;
     return mm_copy_out(p, s->a[0], p->fs.cwd_path, len) < 0 ? -EFAULT : (long)len;
+}
+
+/* chroot: "/" and ".." at it lead to the directory from now on; the cwd
+ * stays (its path is found again from ".." links, relative to the new
+ * root: getcwd fails with ENOENT if it lies outside). */
+long sys_chroot(struct lthread *t, const struct sysargs *s)
+{
+    struct fs_fileid id;
+    uint32_t mode;
+    long err = read_path(t, s->a[0], path_buf);
+    if (!err)
+        err = namei(t->proc, AT_FDCWD, path_buf, true, &id, &mode);
+    if (err)
+        return err;
+    if (!is_dir(mode))
+        return -ENOTDIR;
+    t->proc->fs.root = id;
+    t->proc->fs.cwd_path[0] = '\0';
+    return 0;
 }
 
 long sys_umask(struct lthread *t, const struct sysargs *s)

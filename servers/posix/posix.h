@@ -181,6 +181,7 @@ struct lproc {
     struct fsview fs;
     uint64_t sig_value[NSIG];      /* si_value of a timer's signal */
     int sig_timer[NSIG];           /* si_timerid */
+    char exe[256];                 /* the program's path, for /proc/self/exe */
 };
 
 /* System-call arguments as the fault message brings them. */
@@ -366,6 +367,8 @@ void files_close_all(struct lproc *p);
 struct ofile *file_get(struct lproc *p, uint64_t fd);
 long file_install(struct lproc *p, struct ofile *f, bool cloexec, int from);
 struct ofile *file_new(enum ofile_kind kind);
+/* A number naming f among open files (the inode fstat shows of a pipe). */
+uint64_t file_ino(const struct ofile *f);
 void file_put(struct ofile *f);
 /* Unlinked open files: is id open, is any file open, id lost its last name. */
 bool file_is_open(struct fs_fileid id);
@@ -385,6 +388,8 @@ long sys_sync(struct lthread *t, const struct sysargs *s);
 long sys_ftruncate(struct lthread *t, const struct sysargs *s);
 long sys_getdents64(struct lthread *t, const struct sysargs *s);
 long sys_sendfile(struct lthread *t, const struct sysargs *s);
+/* copy.c */
+long sys_copy_file_range(struct lthread *t, const struct sysargs *s);
 
 /* pipe.c */
 long pipe_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t len);
@@ -426,8 +431,25 @@ long sys_chdir(struct lthread *t, const struct sysargs *s);
 long sys_fchdir(struct lthread *t, const struct sysargs *s);
 long sys_getcwd(struct lthread *t, const struct sysargs *s);
 long sys_umask(struct lthread *t, const struct sysargs *s);
+long sys_chroot(struct lthread *t, const struct sysargs *s);
 long sys_statfs(struct lthread *t, const struct sysargs *s);
 long sys_fstatfs(struct lthread *t, const struct sysargs *s);
+
+/* The name of device kind (as stat shows it), or NULL. */
+const char *device_name(enum ofile_kind kind);
+/* The path of directory dir as p sees it (from its ".." links). */
+long dir_path(struct lproc *p, struct fs_fileid dir, char *out);
+
+/* procfs.c */
+bool procfs_path(const char *path);
+long procfs_namei(struct lproc *self, const char *path, bool follow, struct fs_fileid *out,
+                  uint32_t *mode);
+long procfs_readlink(struct lproc *self, const char *path, char *buf);
+long procfs_open(struct lthread *t, const char *path, uint64_t flags);
+long procfs_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t len);
+void procfs_close(struct ofile *f);
+/* p's program is path, relative to from's cwd (from NULL: absolute). */
+void procfs_set_exe(struct lproc *p, const char *path, const struct lproc *from);
 
 /* exec.c */
 /* The process whose cwd relative program paths are resolved in (NULL for

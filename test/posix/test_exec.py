@@ -117,3 +117,15 @@ def test_select_and_eventfd(boot, tmp_path):
     m.expect(r"events: ok")
     m.expect(r"init exited with status 0")
     assert m.wait_exit() == 0
+
+
+def test_chroot_copy_file_range_and_proc_self(boot, tmp_path):
+    # From the disk, so that /proc/self/exe names a file there.
+    import shutil
+    from conftest import BUILD
+    img = tmp_path / "disk.img"
+    shutil.copy(BUILD / "disk.img", img)
+    m = boot(append="init=/usr/lib/mica/tests/fscalls", disk=img)
+    m.expect(r"fscalls: ok")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0
