@@ -46,8 +46,9 @@ static bool is_link(uint32_t mode) { return (mode & S_IFMT) == S_IFLNK; }
 static const struct { const char *name; enum ofile_kind kind; uint32_t rdev; } devices[] = {
     { "/dev/null", OF_NULL, 0x103 }, { "/dev/zero", OF_ZERO, 0x105 },
     { "/dev/full", OF_FULL, 0x107 }, { "/dev/random", OF_RANDOM, 0x108 },
-    { "/dev/urandom", OF_RANDOM, 0x109 }, { "/dev/tty", OF_CONSOLE, 0x500 },
-    { "/dev/console", OF_CONSOLE, 0x501 },
+    { "/dev/urandom", OF_RANDOM, 0x109 },
+    /* The console first: it is what fstat and ttyname show of /dev/tty. */
+    { "/dev/console", OF_CONSOLE, 0x501 }, { "/dev/tty", OF_CONSOLE, 0x500 },
 };
 
 static int device_of(const char *path)

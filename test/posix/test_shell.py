@@ -115,3 +115,42 @@ def test_job_control_stop_background_and_kill(shell):
     assert "Stopped" in run(shell, "jobs")
     run(shell, "kill -9 %1")
     finish(shell)
+
+
+def test_vi_writes_a_file(shell):
+    """busybox vi in the console tty: raw mode, escape sequences, and
+    poll with a timeout on the terminal."""
+    run(shell, "printf 'first\\nsecond\\nthird\\n' > /tmp/v.txt")
+    shell.sendline("vi /tmp/v.txt")
+    shell.expect(r"v\.txt 1/3", timeout=30)   # vi's status line: it reads keys now
+
+    def keys(text):
+        # An escape and what follows it within vi's short wait would read
+        # as one key sequence: pause after each piece.
+        shell.child.send(text)
+        time.sleep(0.5)
+
+    keys("dd")                             # the first line goes
+    keys("A end")                          # append to what is now the first
+    keys("\x1b")
+    keys("Goadded by vi")
+    keys("\x1b")
+    shell.child.send(":wq\r")
+    shell.expect(PROMPT, timeout=30)
+    assert run(shell, "cat /tmp/v.txt").split("\n")[:3] == ["second end", "third",
+                                                            "added by vi"]
+    finish(shell)
+    out = subprocess.run(["debugfs", "-R", "cat /tmp/v.txt", str(shell.image)],
+                         capture_output=True).stdout
+    assert out == b"second end\nthird\nadded by vi\n"
+
+
+def test_applets_that_read_proc(shell):
+    """df and mount read /proc/mounts; tty names the terminal through
+    /proc/self/fd/0; readlink shows /proc/self/exe."""
+    out = run(shell, "df /")
+    assert "/dev/root" in out and out.rstrip().endswith("/"), out
+    assert run(shell, "mount").strip() == "/dev/root on / type ext2 (rw)"
+    assert run(shell, "tty").strip() == "/dev/console"
+    assert run(shell, "readlink /proc/self/exe").strip() == "/bin/readlink"
+    finish(shell)
