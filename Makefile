@@ -187,6 +187,8 @@ $(B)/disk.img: $(DISK_INPUTS) | $(SETUP)
 	@echo "  MKFS    $@"
 	$(Q)rm -rf $(B)/stage && mkdir -p $(B)/stage && cp -a rootfs/. $(B)/stage/
 	$(Q)find $(B)/stage -name .keep -delete
+	$(Q)# /tmp and /dev/shm (named semaphores, shm_open) are everyone's, sticky.
+	$(Q)chmod 1777 $(B)/stage/tmp $(B)/stage/dev/shm
 	$(Q)cp $(BUSYBOX) $(B)/stage/bin/busybox
 	$(Q)# Relative links: nothing written into the stage may follow one out of it.
 	$(Q)for l in $$(cat $(B)/busybox/busybox.links); do \
