@@ -5,6 +5,7 @@
  * the frame, so destroying the process frees its memory.
  */
 #include "posix.h"
+#include "sysv.h"
 
 #include "mica/runtime.h"
 #include "mica/spawn.h"
@@ -68,7 +69,7 @@ int mm_add_vma(struct lproc *p, uint64_t start, uint64_t end, unsigned prot, uns
 static struct vma vma_from(const struct vma *v, uint64_t start)
 {
     struct vma w = *v;
-    if (v->flags & VMA_FILE)
+    if (v->flags & (VMA_FILE | VMA_SHM))
         w.offset += start - v->start;
     w.start = start;
     return w;
@@ -152,6 +153,8 @@ bool mm_fault(struct lproc *p, uint64_t addr, unsigned access)
     if (!v || (v->prot & access) != access)
         return false;
     uint64_t page = addr & ~(PAGE - 1);
+    if (v->flags & VMA_SHM)
+        return shm_fault(p, v, page);
     if (v->flags & VMA_FILE) {
         /* Reading the file is dear: look before making a frame. */
         uint8_t byte;
@@ -250,6 +253,11 @@ static uint64_t find_free(struct lproc *p, uint64_t len)
                 top = p->vmas[i].start;
     }
     return 0;
+}
+
+uint64_t mm_free_range(struct lproc *p, uint64_t len)
+{
+    return find_free(p, len);
 }
 
 long sys_mmap(struct lthread *t, const struct sysargs *s)

@@ -71,6 +71,7 @@ enum wait_kind {
     WAIT_TTY,            /* read of the console with no input yet */
     WAIT_SELECT,         /* pselect6: select_sets, io_len = nfds */
     WAIT_EVENTFD,        /* eventfd read or write: io_file, io_buf, io_write */
+    WAIT_IPC,            /* System V IPC (sysv.c): ipc_* say on what */
 };
 
 struct lproc;
@@ -111,6 +112,8 @@ struct lthread {
     uint64_t waitinfo;             /* ... and where their siginfo goes */
     uint64_t select_sets[3];       /* WAIT_SELECT: read, write, except sets */
     uint64_t select_timeout;       /* WAIT_SELECT: the timespec to update */
+    int ipc_kind, ipc_index;       /* WAIT_IPC: the object, and the call */
+    uint64_t ipc_nr, ipc_args[6];  /* to try again when it changes */
 };
 
 /* A mapped range of a process's address space. */
@@ -119,7 +122,9 @@ struct vma {
     unsigned prot;                 /* MICA_R_* rights it may be mapped with */
     unsigned flags;                /* VMA_* */
     struct fs_fileid file;         /* VMA_FILE: the mapped file */
-    uint64_t offset;               /* VMA_FILE: the file offset of start */
+    uint64_t offset;               /* VMA_FILE: the file offset of start;
+                                    * VMA_SHM: the segment offset of start */
+    long shm;                      /* VMA_SHM: the segment's id (sysv_shm.c) */
 };
 
 #define VMA_STACK   1u
@@ -127,6 +132,7 @@ struct vma {
 #define VMA_SHARED  4u  /* MAP_SHARED: pages are allocated at once and fork shares them */
 #define VMA_FILE    8u  /* pages start as the file's contents (mfile.c) */
 #define VMA_FILE_RW 16u /* the file was open for writing: a shared mapping may write */
+#define VMA_SHM     32u /* a System V shared memory segment (with VMA_SHARED) */
 
 /* A shared mapping of a file that may write: its pages go back to the file. */
 static inline bool vma_writes_back(const struct vma *v)
@@ -257,6 +263,8 @@ long sys_munmap(struct lthread *t, const struct sysargs *s);
 long sys_mprotect(struct lthread *t, const struct sysargs *s);
 /* Removes [start, end) from p's areas (writing back shared file pages). */
 int mm_remove_range(struct lproc *p, uint64_t start, uint64_t end);
+/* The highest free range of len bytes for a mapping, or 0. */
+uint64_t mm_free_range(struct lproc *p, uint64_t len);
 
 /* mfile.c: mappings of files */
 long mfile_map(struct lthread *t, uint64_t fd, uint64_t offset, uint64_t prot, uint64_t flags,

@@ -3,6 +3,7 @@
  * the answer to a waiting system call.
  */
 #include "posix.h"
+#include "sysv.h"
 
 #include "mica/runtime.h"
 #include "mica/spawn.h"
@@ -301,6 +302,8 @@ long proc_take_over(struct lthread *nt, struct lthread *old)
 void proc_exit(struct lproc *p, int wait_status)
 {
     release(p);
+    sem_exit(p);
+    shm_exit();
     p->zombie = true;
     p->exit_status = wait_status;
     /* Orphans go to init (pid 1), which reaps those already ended. */

@@ -4,6 +4,7 @@
  * logged once by name, so the gaps show.
  */
 #include "posix.h"
+#include "sysv.h"
 
 #include "mica/runtime.h"
 
@@ -138,6 +139,18 @@ static const syscall_fn handlers[NSYSCALLS] = {
     [260] = sys_wait4,
     [95] = sys_waitid,
     [278] = sys_getrandom,
+    [186] = sys_msgget,
+    [187] = sys_msgctl,
+    [188] = sys_msgrcv,
+    [189] = sys_msgsnd,
+    [190] = sys_semget,
+    [191] = sys_semctl,
+    [192] = sys_semtimedop,
+    [193] = sys_semop,
+    [194] = sys_shmget,
+    [195] = sys_shmctl,
+    [196] = sys_shmat,
+    [197] = sys_shmdt,
 };
 
 static bool logged[NSYSCALLS];

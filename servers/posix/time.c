@@ -60,8 +60,9 @@ void time_expire(void)
         struct lthread *t = &threads[i];
         if (t->tid && t->timed && t->deadline_ns <= now) {
             t->timed = false;
-            /* futex: ETIMEDOUT; sigtimedwait: EAGAIN; sleeps and polls: 0. */
-            long r = t->wait == WAIT_FUTEX ? -ETIMEDOUT : t->waitset ? -EAGAIN : 0;
+            /* futex: ETIMEDOUT; sigtimedwait, semtimedop: EAGAIN; sleeps, polls: 0. */
+            long r = t->wait == WAIT_FUTEX ? -ETIMEDOUT
+                     : t->waitset || t->wait == WAIT_IPC ? -EAGAIN : 0;
             if (t->wait == WAIT_SELECT)
                 select_timed_out(t);
             t->waitset = 0;

@@ -90,6 +90,13 @@ def test_files_through_fs(boot, tmp_path):
     assert cat.stdout == b"line 42\n"
 
 
+def test_sysv_ipc_messages_semaphores_shared_memory(boot):
+    m = boot(append="init=/bin/sysv")
+    m.expect(r"sysv: ok")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0
+
+
 def test_pipes(boot):
     m = boot(append="init=/bin/pipes")
     m.expect(r"pipes: ok")

@@ -20,6 +20,7 @@ from conftest import BUILD
     ("pipes", "pipes: ok"),
     ("mapfile", "mapfile: ok"),
     ("events", "events: ok"),
+    ("sysv", "sysv: ok"),
 ])
 def test_program_passes_on_linux_too(program, expected):
     binary = BUILD / "linux" / program
@@ -68,6 +69,7 @@ RUN_LINUX = Path(__file__).resolve().parents[2].parent / "shared" / "linux" / "r
 @pytest.mark.parametrize("program,expected", [
     ("memory", "memory: ok"),
     ("threads", "threads: ok"),
+    ("sysv", "sysv: ok"),
     ("mapfile", "mapfile: ok"),
     ("events", "events: ok"),
 ])
