@@ -88,16 +88,11 @@ static long wake(struct lproc *p, uint64_t addr, long n, uint32_t bits)
     return woken;
 }
 
-/* The thread t ends: its clear-child-tid and robust list are handled. */
-void thread_exit_cleanup(struct lthread *t)
+/* Robust list: head = { next, futex_offset, list_op_pending }. Each
+ * futex t still owns is marked FUTEX_OWNER_DIED and passed on. */
+static void robust_exit(struct lthread *t)
 {
     struct lproc *p = t->proc;
-    if (t->clear_child_tid) {
-        int32_t zero = 0;
-        if (mm_copy_out(p, t->clear_child_tid, &zero, 4) == 4)
-            wake(p, t->clear_child_tid, 1, FUTEX_BITSET_ANY);
-    }
-    /* Robust list: head = { next, futex_offset, list_op_pending }. */
     uint64_t head[3];
     if (!t->robust_head || mm_copy_in(p, head, t->robust_head, sizeof head) < 0)
         return;
@@ -110,11 +105,27 @@ void thread_exit_cleanup(struct lthread *t)
         if ((v & FUTEX_TID_MASK) == (uint32_t)t->tid) {
             v = (v & ~FUTEX_TID_MASK) | FUTEX_OWNER_DIED;
             mm_copy_out(p, word, &v, 4);
-            wake(p, word, 1, FUTEX_BITSET_ANY);
+            /* A PI mutex goes straight to its next owner. */
+            if (!futex_pi_handover(p, word, FUTEX_OWNER_DIED))
+                wake(p, word, 1, FUTEX_BITSET_ANY);
         }
         if (mm_copy_in(p, &entry, entry, 8) < 0)
             break;
     }
+}
+
+/* The thread t ends: its clear-child-tid, robust list and PI locks are
+ * handled, in Linux's order. */
+void thread_exit_cleanup(struct lthread *t)
+{
+    struct lproc *p = t->proc;
+    if (t->clear_child_tid) {
+        int32_t zero = 0;
+        if (mm_copy_out(p, t->clear_child_tid, &zero, 4) == 4)
+            wake(p, t->clear_child_tid, 1, FUTEX_BITSET_ANY);
+    }
+    robust_exit(t);
+    futex_pi_owner_exit(t);
 }
 
 long sys_set_robust_list(struct lthread *t, const struct sysargs *s)
@@ -175,7 +186,7 @@ static long requeue(struct lproc *p, uint64_t addr, uint64_t addr2, long n)
     for_each_thread(w, p) {
         if (moved == n)
             break;
-        if (waits_on(w, p, addr)) {
+        if (waits_on(w, p, addr) && w->futex_bits) {      /* not PI waiters */
             w->wait_addr = addr2;
             moved++;
         }
@@ -210,6 +221,8 @@ long sys_futex(struct lthread *t, const struct sysargs *s)
         long woken = wake(p, addr, (long)(uint32_t)val, FUTEX_BITSET_ANY);
         return woken + requeue(p, addr, addr2, (long)(uint32_t)arg);
     }
+    case 6: case 7: case 8: case 13:      /* LOCK_PI, UNLOCK_PI, TRYLOCK_PI, LOCK_PI2 */
+        return futex_pi(t, op, addr, arg, realtime);
     default:
         return -ENOSYS;
     }

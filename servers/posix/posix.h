@@ -97,7 +97,8 @@ struct lthread {
     uint64_t saved_mask;           /* rt_sigsuspend restores it */
     uint64_t pending;              /* signals sent to this thread */
     uint64_t altstack_sp, altstack_size;
-    uint32_t futex_bits;           /* WAIT_FUTEX: its bitset */
+    uint32_t futex_bits;           /* WAIT_FUTEX: its bitset (0: a PI lock) */
+    int pi_owner;                  /* ... and the PI lock's owner then */
     bool timed;                    /* the wait ends at deadline_ns */
     uint64_t robust_head;          /* set_robust_list */
     char name[16];                 /* prctl(PR_SET_NAME) */
@@ -284,6 +285,14 @@ void thread_exit_cleanup(struct lthread *t);
 long sys_futex(struct lthread *t, const struct sysargs *s);
 long sys_set_robust_list(struct lthread *t, const struct sysargs *s);
 long sys_get_robust_list(struct lthread *t, const struct sysargs *s);
+
+/* futex_pi.c: the PI operations; a robust owner died (died =
+ * FUTEX_OWNER_DIED) or unlocked: the first PI waiter gets addr (false if
+ * there is none). */
+long futex_pi(struct lthread *t, int op, uint64_t addr, uint64_t timeout, bool realtime);
+bool futex_pi_handover(struct lproc *p, uint64_t addr, uint32_t died);
+/* Thread t ends: the PI locks it owns go to their waiters. */
+void futex_pi_owner_exit(struct lthread *t);
 
 /* timer.c */
 uint64_t timers_next(void);

@@ -88,6 +88,11 @@ def test_files_through_fs(boot, tmp_path):
     assert fsck.returncode == 0, fsck.stdout
     cat = subprocess.run(["debugfs", "-R", "cat /tmp/stdio.txt", str(img)], capture_output=True)
     assert cat.stdout == b"line 42\n"
+    # Everyone may make files in /tmp and /dev/shm, without an init script.
+    for d in ("/tmp", "/dev/shm"):
+        st = subprocess.run(["debugfs", "-R", f"stat {d}", str(img)], capture_output=True,
+                            text=True)
+        assert "Mode:  01777" in st.stdout, st.stdout
 
 
 def test_sysv_ipc_messages_semaphores_shared_memory(boot):

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <semaphore.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -119,6 +120,8 @@ static void named_semaphore(void)
     char name[64];
     int val = -1;
     snprintf(name, sizeof name, "/mica-sem-%d", (int)getpid());
+    /* Mica's disk has it; the bare Linux of ../shared/linux may not. */
+    mkdir("/dev/shm", 01777);
     sem_t *a = sem_open(name, O_CREAT | O_EXCL, 0600, 1);
     EXPECT(a != SEM_FAILED);
     EXPECT(sem_open(name, O_CREAT | O_EXCL, 0600, 1) == SEM_FAILED && errno == EEXIST);
@@ -143,12 +146,70 @@ static void named_semaphore(void)
     EXPECT(shm_unlink("/mica-shm") == 0);
 }
 
+static pthread_mutex_t pi;
+static int pi_got;
+
+/* Holds the PI mutex a while, then ends with it held. */
+static void *pi_holder(void *arg)
+{
+    pthread_mutex_lock(&pi);
+    *(volatile int *)arg = 1;
+    usleep(50000);
+    return 0;
+}
+
+static void *pi_locker(void *arg)
+{
+    (void)arg;
+    pi_got = pthread_mutex_lock(&pi);
+    pthread_mutex_unlock(&pi);
+    return 0;
+}
+
+/* Priority-inheritance mutexes (FUTEX_LOCK_PI, UNLOCK_PI): a waiter gets
+ * the lock from the owner's unlock, or from its death if the mutex is
+ * robust; relocking is EDEADLK and a stranger's unlock EPERM. */
+static void pi_mutex(void)
+{
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    EXPECT(pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT) == 0);
+    EXPECT(pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK) == 0);
+    EXPECT(pthread_mutex_init(&pi, &a) == 0);
+    EXPECT(pthread_mutex_lock(&pi) == 0);
+    EXPECT(pthread_mutex_lock(&pi) == EDEADLK);
+    pi_got = -1;
+    pthread_t w;
+    EXPECT(pthread_create(&w, 0, pi_locker, 0) == 0);
+    usleep(20000);
+    EXPECT(pi_got == -1);                /* it waits */
+    EXPECT(pthread_mutex_unlock(&pi) == 0);
+    EXPECT(pthread_join(w, 0) == 0 && pi_got == 0);
+    EXPECT(pthread_mutex_unlock(&pi) == EPERM);
+    pthread_mutex_destroy(&pi);
+    if (getenv("NO_ROBUST_FUTEX"))
+        return;
+    /* Robust: the waiter gets it when the owner ends. */
+    EXPECT(pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) == 0);
+    EXPECT(pthread_mutex_init(&pi, &a) == 0);
+    volatile int held = 0;
+    pthread_t h;
+    EXPECT(pthread_create(&h, 0, pi_holder, (void *)&held) == 0);
+    while (!held)
+        usleep(1000);
+    EXPECT(pthread_mutex_lock(&pi) == EOWNERDEAD);
+    EXPECT(pthread_join(h, 0) == 0);
+    EXPECT(pthread_mutex_consistent(&pi) == 0 && pthread_mutex_unlock(&pi) == 0);
+    pthread_mutex_destroy(&pi);
+}
+
 static const struct test_case cases[] = {
     { "create_join_mutex", create_join_mutex },
     { "condvar_broadcast", condvar_broadcast },
     { "robust_owner_dies", robust_owner_dies },
     { "cond_timedwait", cond_timedwait },
     { "named_semaphore", named_semaphore },
+    { "pi_mutex", pi_mutex },
 };
 
 int main(int argc, char **argv)
