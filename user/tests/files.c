@@ -1,5 +1,6 @@
 /* Files through posix and fs: open/creat flags, read/write/lseek, pread,
- * stat, directories, rename, links, symlinks, cwd, dup, fcntl, devices. */
+ * stat, directories, rename, links, symlinks, cwd, dup, fcntl, devices,
+ * unlinked open files, named semaphores in /dev/shm. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -7,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <semaphore.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -203,6 +206,42 @@ static void unlinked_open(void)
     scratch_leave();
 }
 
+/* Named semaphores and shm_open live in /dev/shm: the same name is the
+ * same semaphore. (Between processes they share what MAP_SHARED file
+ * mappings share.) */
+static void named_semaphore(void)
+{
+    char name[64];
+    int val = -1;
+    snprintf(name, sizeof name, "/mica-sem-%d", (int)getpid());
+    /* Mica's disk has it; the bare Linux of ../shared/linux may not. */
+    mkdir("/dev/shm", 01777);
+    sem_t *a = sem_open(name, O_CREAT | O_EXCL, 0600, 1);
+    EXPECT(a != SEM_FAILED);
+    if (a == SEM_FAILED)
+        return;
+    EXPECT(sem_open(name, O_CREAT | O_EXCL, 0600, 1) == SEM_FAILED && errno == EEXIST);
+    sem_t *b = sem_open(name, 0);
+    EXPECT(b == a);
+    EXPECT(sem_wait(a) == 0 && sem_getvalue(b, &val) == 0 && val == 0);
+    EXPECT(sem_trywait(b) == -1 && errno == EAGAIN);
+    EXPECT(sem_post(b) == 0 && sem_getvalue(a, &val) == 0 && val == 1);
+    EXPECT(sem_close(a) == 0 && sem_close(b) == 0 && sem_unlink(name) == 0);
+    EXPECT(sem_open(name, 0) == SEM_FAILED && errno == ENOENT);
+
+    int fd = shm_open("/mica-shm", O_RDWR | O_CREAT | O_EXCL, 0600);
+    EXPECT(fd >= 0 && ftruncate(fd, 4096) == 0);
+    int *p = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    EXPECT(p != MAP_FAILED);
+    if (p != MAP_FAILED) {
+        p[0] = 42;
+        EXPECT(munmap(p, 4096) == 0);
+        EXPECT(pread(fd, &val, sizeof val, 0) == sizeof val && val == 42);
+    }
+    close(fd);
+    EXPECT(shm_unlink("/mica-shm") == 0);
+}
+
 static const struct test_case cases[] = {
     { "open_read_write", open_read_write },
     { "append_trunc_dup", append_trunc_dup },
@@ -211,6 +250,7 @@ static const struct test_case cases[] = {
     { "stdio_file", stdio_file },
     { "positional_vectored", positional_vectored },
     { "unlinked_open", unlinked_open },
+    { "named_semaphore", named_semaphore },
 };
 
 int main(int argc, char **argv)

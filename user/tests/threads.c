@@ -2,11 +2,6 @@
  * robust mutexes whose owner dies, and futex timeouts. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <semaphore.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,40 +107,6 @@ static void cond_timedwait(void)
     pthread_mutex_unlock(&lock);
 }
 
-/* Named semaphores and shm_open live in /dev/shm: the same name is the
- * same semaphore. (Between processes they share what MAP_SHARED file
- * mappings share.) */
-static void named_semaphore(void)
-{
-    char name[64];
-    int val = -1;
-    snprintf(name, sizeof name, "/mica-sem-%d", (int)getpid());
-    /* Mica's disk has it; the bare Linux of ../shared/linux may not. */
-    mkdir("/dev/shm", 01777);
-    sem_t *a = sem_open(name, O_CREAT | O_EXCL, 0600, 1);
-    EXPECT(a != SEM_FAILED);
-    EXPECT(sem_open(name, O_CREAT | O_EXCL, 0600, 1) == SEM_FAILED && errno == EEXIST);
-    sem_t *b = sem_open(name, 0);
-    EXPECT(b == a);
-    EXPECT(sem_wait(a) == 0 && sem_getvalue(b, &val) == 0 && val == 0);
-    EXPECT(sem_trywait(b) == -1 && errno == EAGAIN);
-    EXPECT(sem_post(b) == 0 && sem_getvalue(a, &val) == 0 && val == 1);
-    EXPECT(sem_close(a) == 0 && sem_close(b) == 0 && sem_unlink(name) == 0);
-    EXPECT(sem_open(name, 0) == SEM_FAILED && errno == ENOENT);
-
-    int fd = shm_open("/mica-shm", O_RDWR | O_CREAT | O_EXCL, 0600);
-    EXPECT(fd >= 0 && ftruncate(fd, 4096) == 0);
-    int *p = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    EXPECT(p != MAP_FAILED);
-    if (p != MAP_FAILED) {
-        p[0] = 42;
-        EXPECT(munmap(p, 4096) == 0);
-        EXPECT(pread(fd, &val, sizeof val, 0) == sizeof val && val == 42);
-    }
-    close(fd);
-    EXPECT(shm_unlink("/mica-shm") == 0);
-}
-
 static pthread_mutex_t pi;
 static int pi_got;
 
@@ -208,7 +169,6 @@ static const struct test_case cases[] = {
     { "condvar_broadcast", condvar_broadcast },
     { "robust_owner_dies", robust_owner_dies },
     { "cond_timedwait", cond_timedwait },
-    { "named_semaphore", named_semaphore },
     { "pi_mutex", pi_mutex },
 };
 
