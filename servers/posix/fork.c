@@ -94,6 +94,9 @@ long sys_clone(struct lthread *t, const struct sysargs *s)
     c->altstack_sp = t->altstack_sp;
     c->altstack_size = t->altstack_size;
     long err = share_memory(t->proc, c->proc);
+    /* A child forked in a signal handler returns through the trampoline. */
+    if (!err)
+        err = signal_map_trampoline(c->proc);
     if (!err)
         err = copy_registers(t, c, stack);
     if (err) {

@@ -453,12 +453,28 @@ long sys_rt_sigqueueinfo(struct lthread *t, const struct sysargs *s)
     return 0;
 }
 
+#define SS_ONSTACK    1
+#define SS_DISABLE    2
+#define SS_AUTODISARM (1u << 31)
+#define MINSIGSTKSZ   2048
+
+/* Is t running on its alternate signal stack (as Linux's on_sig_stack)? */
+static bool on_altstack(struct lthread *t)
+{
+    static struct mica_regs r;
+    if (!t->altstack_size || mica_thread_read_regs(t->kthread, &r, 0))
+        return false;
+    uint64_t sp = r.x[2 - 1];
+    return sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
+}
+
 long sys_sigaltstack(struct lthread *t, const struct sysargs *s)
 {
     struct { uint64_t sp; int32_t flags, pad; uint64_t size; } ss;
+    bool on = on_altstack(t);
     if (s->a[1]) {
         ss.sp = t->altstack_sp;
-        ss.flags = t->altstack_size ? 0 : 2;        /* SS_DISABLE */
+        ss.flags = !t->altstack_size ? SS_DISABLE : on ? SS_ONSTACK : 0;
         ss.pad = 0;
         ss.size = t->altstack_size;
         if (mm_copy_out(t->proc, s->a[1], &ss, sizeof ss) < 0)
@@ -467,10 +483,15 @@ long sys_sigaltstack(struct lthread *t, const struct sysargs *s)
     if (s->a[0]) {
         if (mm_copy_in(t->proc, &ss, s->a[0], sizeof ss) < 0)
             return -EFAULT;
-        if (ss.flags & 2) {
+        if (on)
+            return -EPERM;              /* not while running on it */
+        uint32_t mode = (uint32_t)ss.flags & ~SS_AUTODISARM;
+        if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
+            return -EINVAL;
+        if (mode == SS_DISABLE) {
             t->altstack_sp = t->altstack_size = 0;
         } else {
-            if (ss.size < 2048)
+            if (ss.size < MINSIGSTKSZ)
                 return -ENOMEM;
             t->altstack_sp = ss.sp;
             t->altstack_size = ss.size;

@@ -216,6 +216,73 @@ static void sigqueue_value(void)
     signal(SIGRTMIN, SIG_DFL);
 }
 
+/* A child forked inside a handler returns from it (through the signal
+ * trampoline) like its parent. */
+static volatile pid_t forked;
+
+static void on_usr2_fork(int sig)
+{
+    (void)sig;
+    forked = fork();
+}
+
+/* SIGUSR2, not blocked (an earlier case may have left it so). */
+static void usr2_unblocked(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    sigprocmask(SIG_UNBLOCK, &set, 0);
+}
+
+static void fork_in_handler(void)
+{
+    usr2_unblocked();
+    signal(SIGUSR2, on_usr2_fork);
+    forked = -1;
+    EXPECT(raise(SIGUSR2) == 0);
+    if (forked == 0)
+        _exit(42);                   /* the child, back from its handler */
+    int status = 0;
+    EXPECT(forked > 0 && waitpid(forked, &status, 0) == forked);
+    EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 42);
+    signal(SIGUSR2, SIG_DFL);
+}
+
+/* On the alternate stack, sigaltstack says SS_ONSTACK and refuses changes. */
+static char altstack[16384];
+static volatile int alt_flags, alt_change, alt_on;
+
+static void on_alt(int sig)
+{
+    (void)sig;
+    stack_t ss, other = { .ss_sp = altstack, .ss_size = sizeof altstack };
+    char here;
+    alt_on = &here >= altstack && &here < altstack + sizeof altstack;
+    alt_flags = sigaltstack(0, &ss) == 0 ? ss.ss_flags : -1;
+    alt_change = sigaltstack(&other, 0) == -1 ? errno : 0;
+}
+
+static void altstack_onstack(void)
+{
+    stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack }, old;
+    EXPECT(sigaltstack(&ss, 0) == 0);
+    usr2_unblocked();
+    struct sigaction sa = { .sa_handler = on_alt, .sa_flags = SA_ONSTACK };
+    EXPECT(sigaction(SIGUSR2, &sa, 0) == 0);
+    EXPECT(raise(SIGUSR2) == 0);
+    EXPECT(alt_on && alt_flags == SS_ONSTACK && alt_change == EPERM);
+    EXPECT(sigaltstack(0, &old) == 0 && old.ss_flags == 0 && old.ss_size == sizeof altstack);
+    ss.ss_size = MINSIGSTKSZ - 1;
+    EXPECT(sigaltstack(&ss, 0) == -1 && errno == ENOMEM);
+    ss.ss_size = sizeof altstack;
+    ss.ss_flags = 12345;
+    EXPECT(sigaltstack(&ss, 0) == -1 && errno == EINVAL);
+    ss.ss_flags = SS_DISABLE;
+    EXPECT(sigaltstack(&ss, 0) == 0 && sigaltstack(0, &old) == 0 && old.ss_flags == SS_DISABLE);
+    signal(SIGUSR2, SIG_DFL);
+}
+
 static const struct test_case cases[] = {
     { "handler_siginfo", handler_siginfo },
     { "blocked_pending", blocked_pending },
@@ -228,6 +295,8 @@ static const struct test_case cases[] = {
     { "waitid", waitid_case },
     { "waitpid_group", waitpid_group },
     { "sigqueue", sigqueue_value },
+    { "fork_in_handler", fork_in_handler },
+    { "altstack_onstack", altstack_onstack },
 };
 
 int main(int argc, char **argv)
