@@ -5,6 +5,7 @@
  * a buffer here: from the program's memory, by a grant to fs.
  */
 #include "posix.h"
+#include "sysv.h"
 
 #include "mica/runtime.h"
 #include "mica/string.h"
@@ -82,6 +83,14 @@ uint64_t file_ino(const struct ofile *f)
     return (uint64_t)(f - files) + 1;
 }
 
+/* Process p closes a descriptor of f: its record locks on the file go. */
+static void fd_close(struct lproc *p, struct ofile *f)
+{
+    if (f && f->kind == OF_FILE)
+        lock_closed(p, f);
+    file_put(f);
+}
+
 void file_put(struct ofile *f)
 {
     if (!f || f->refs <= 0)
@@ -90,6 +99,8 @@ void file_put(struct ofile *f)
         return;
     if (f->kind == OF_PIPE_READ || f->kind == OF_PIPE_WRITE)
         pipe_close(f);
+    if (f->kind == OF_FILE)
+        lock_file_gone(f);
     /* The last close of an unlinked file frees it on the disk. */
     if (f->kind == OF_FILE && f->orphan && !file_open_as(f->id, f))
         fs_release(FS_EP, f->id);
@@ -141,7 +152,7 @@ void files_exec(struct lproc *p)
 {
     for (int fd = 0; fd < MAX_FDS; fd++) {
         if (p->files.fd[fd] && p->files.cloexec[fd]) {
-            file_put(p->files.fd[fd]);
+            fd_close(p, p->files.fd[fd]);
             p->files.fd[fd] = NULL;
         }
     }
@@ -455,7 +466,7 @@ long sys_close(struct lthread *t, const struct sysargs *s)
     if (!f)
         return -EBADF;
     t->proc->files.fd[s->a[0]] = NULL;
-    file_put(f);
+    fd_close(t->proc, f);
     return 0;
 }
 
@@ -473,7 +484,7 @@ long sys_close_range(struct lthread *t, const struct sysargs *s)
             continue;
         }
         t->proc->files.fd[fd] = NULL;
-        file_put(f);
+        fd_close(t->proc, f);
     }
     return 0;
 }
@@ -501,7 +512,7 @@ long sys_dup3(struct lthread *t, const struct sysargs *s)
     if (to >= MAX_FDS || to >= p->rlim[RLIMIT_NOFILE][0])
         return -EBADF;
     f->refs++;
-    file_put(p->files.fd[to]);
+    fd_close(p, p->files.fd[to]);
     p->files.fd[to] = f;
     p->files.cloexec[to] = (s->a[2] & O_CLOEXEC) != 0;
     return (long)to;
@@ -535,6 +546,10 @@ long sys_fcntl(struct lthread *t, const struct sysargs *s)
         f->flags = (f->flags & ~(uint32_t)(O_APPEND | O_NONBLOCK)) |
                    ((uint32_t)arg & (O_APPEND | O_NONBLOCK));
         return 0;
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+        return lock_fcntl(t, s, f);
     default:
         return -EINVAL;
     }

@@ -304,6 +304,7 @@ void proc_exit(struct lproc *p, int wait_status)
     release(p);
     sem_exit(p);
     shm_exit();
+    lock_exit(p);
     p->zombie = true;
     p->exit_status = wait_status;
     /* Orphans go to init (pid 1), which reaps those already ended. */

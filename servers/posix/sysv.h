@@ -36,7 +36,8 @@ struct ipc_perm_k {
 };
 _Static_assert(sizeof(struct ipc_perm_k) == 48, "ipc64_perm");
 
-enum sysv_kind { SYSV_MSG, SYSV_SEM, SYSV_SHM };
+/* SYSV_LOCK: file locks (lock.c) wait the same way. */
+enum sysv_kind { SYSV_MSG, SYSV_SEM, SYSV_SHM, SYSV_LOCK };
 
 /* What every object has. */
 struct sysv_obj {
@@ -89,5 +90,13 @@ void shm_exit(void);
 /* A page of a segment a process has attached is missing (after an
  * mprotect to PROT_NONE): maps it again. */
 bool shm_fault(struct lproc *p, const struct vma *v, uint64_t page);
+
+/* lock.c: fcntl's F_GETLK, F_SETLK, F_SETLKW on f; a process closes a
+ * descriptor of f or ends; f's last descriptor goes (its flock). */
+long lock_fcntl(struct lthread *t, const struct sysargs *s, struct ofile *f);
+void lock_closed(struct lproc *p, struct ofile *f);
+void lock_exit(struct lproc *p);
+void lock_file_gone(struct ofile *f);
+long sys_flock(struct lthread *t, const struct sysargs *s);
 
 #endif

@@ -151,6 +151,7 @@ static const syscall_fn handlers[NSYSCALLS] = {
     [195] = sys_shmctl,
     [196] = sys_shmat,
     [197] = sys_shmdt,
+    [32] = sys_flock,
 };
 
 static bool logged[NSYSCALLS];

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <semaphore.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -242,6 +243,51 @@ static void named_semaphore(void)
     EXPECT(shm_unlink("/mica-shm") == 0);
 }
 
+/* Record locks belong to a process (a child sees the parent's, waits for
+ * them, and gets them when the parent closes any descriptor of the file);
+ * flock locks belong to an open file description. */
+static void file_locks(void)
+{
+    scratch_enter();
+    make_hello();
+    int fd = open("a.txt", O_RDWR);
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 2, .l_len = 3 };
+    EXPECT(fd >= 0 && fcntl(fd, F_SETLK, &fl) == 0);
+    fl.l_type = F_RDLCK;
+    fl.l_start = 0;
+    fl.l_len = 0;
+    EXPECT(fcntl(fd, F_SETLK, &fl) == 0);       /* its own locks never conflict */
+    EXPECT(fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK);
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0) {
+        int bad = 0;
+        struct flock c = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 3, .l_len = 1 };
+        bad |= fcntl(fd, F_GETLK, &c) != 0 || c.l_type != F_RDLCK || c.l_pid != parent;
+        c = (struct flock){ .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1 };
+        bad |= (fcntl(fd, F_SETLK, &c) != 0) << 1;                  /* read on read: fine */
+        c.l_type = F_WRLCK;
+        bad |= (fcntl(fd, F_SETLK, &c) != -1 || (errno != EAGAIN && errno != EACCES)) << 2;
+        bad |= (fcntl(fd, F_SETLKW, &c) != 0) << 3;      /* until the parent lets go */
+        _exit(bad);
+    }
+    usleep(100000);
+    int fd2 = open("a.txt", O_RDONLY);
+    close(fd2);                                    /* drops all the parent's locks */
+    int status = -1;
+    EXPECT(waitpid(pid, &status, 0) == pid && status == 0);
+    /* flock: two open descriptions exclude each other; LOCK_UN lets go. */
+    fd2 = open("a.txt", O_RDONLY);
+    EXPECT(flock(fd, LOCK_EX) == 0);
+    EXPECT(flock(fd2, LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK);
+    EXPECT(flock(fd, LOCK_SH) == 0 && flock(fd2, LOCK_SH | LOCK_NB) == 0);
+    EXPECT(flock(fd, LOCK_UN) == 0 && flock(fd2, LOCK_UN) == 0);
+    EXPECT(flock(fd, 0) == -1 && errno == EINVAL);
+    close(fd2);
+    close(fd);
+    EXPECT(unlink("a.txt") == 0);
+    scratch_leave();
+}
+
 static const struct test_case cases[] = {
     { "open_read_write", open_read_write },
     { "append_trunc_dup", append_trunc_dup },
@@ -251,6 +297,7 @@ static const struct test_case cases[] = {
     { "positional_vectored", positional_vectored },
     { "unlinked_open", unlinked_open },
     { "named_semaphore", named_semaphore },
+    { "file_locks", file_locks },
 };
 
 int main(int argc, char **argv)
