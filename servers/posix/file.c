@@ -99,6 +99,8 @@ void file_put(struct ofile *f)
         return;
     if (f->kind == OF_PIPE_READ || f->kind == OF_PIPE_WRITE)
         pipe_close(f);
+    if (f->kind == OF_SOCKET)
+        sock_close(f);
     if (f->kind == OF_FILE)
         lock_file_gone(f);
     /* The last close of an unlinked file frees it on the disk. */
@@ -240,6 +242,8 @@ static long do_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t l
         return eventfd_io(t, f, buf, len, false);
     case OF_TEXT:
         return procfs_read(t, f, buf, len);
+    case OF_SOCKET:
+        return -EINVAL;             /* readv: not for sockets here */
     case OF_FILE:
         if ((f->mode & S_IFMT) == S_IFDIR)
             return -EISDIR;
@@ -272,6 +276,7 @@ static long do_write(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t 
     case OF_EVENTFD:
         return eventfd_io(t, f, buf, len, true);
     case OF_TEXT:
+    case OF_SOCKET:
         return -EINVAL;
     case OF_FILE:
         break;
@@ -292,12 +297,16 @@ static long do_write(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t 
 long sys_read(struct lthread *t, const struct sysargs *s)
 {
     struct ofile *f = file_get(t->proc, s->a[0]);
+    if (f && f->kind == OF_SOCKET)
+        return sock_recv(t, s, f, s->a[1], s->a[2], 0, 0, 0);
     return f ? do_read(t, f, s->a[1], s->a[2], &f->offset) : -EBADF;
 }
 
 long sys_write(struct lthread *t, const struct sysargs *s)
 {
     struct ofile *f = file_get(t->proc, s->a[0]);
+    if (f && f->kind == OF_SOCKET)
+        return sock_send(t, s, f, s->a[1], s->a[2], 0, 0, 0);
     return f ? do_write(t, f, s->a[1], s->a[2], &f->offset, false) : -EBADF;
 }
 
@@ -306,7 +315,7 @@ long sys_write(struct lthread *t, const struct sysargs *s)
 static bool seekable(const struct ofile *f)
 {
     return f->kind != OF_CONSOLE && f->kind != OF_PIPE_READ && f->kind != OF_PIPE_WRITE &&
-           f->kind != OF_EVENTFD;
+           f->kind != OF_EVENTFD && f->kind != OF_SOCKET;
 }
 
 long sys_pread64(struct lthread *t, const struct sysargs *s)

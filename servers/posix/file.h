@@ -27,6 +27,7 @@ enum ofile_kind {
     OF_PIPE_WRITE,
     OF_EVENTFD,       /* eventfd.c */
     OF_TEXT,          /* a text made by posix: /proc/mounts (procfs.c) */
+    OF_SOCKET,        /* an IPv4 loopback socket (socket.c): pipe = which */
 };
 
 struct ofile {
@@ -36,7 +37,8 @@ struct ofile {
     uint32_t mode;                 /* file type and permissions at open */
     uint64_t offset;
     uint32_t flags;                /* O_* status flags and access mode */
-    int pipe;                      /* OF_PIPE_*: which pipe; OF_TEXT: which text */
+    int pipe;                      /* OF_PIPE_*: which pipe; OF_TEXT: which text;
+                                    * OF_SOCKET: which socket */
     bool orphan;                   /* OF_FILE: its last name is gone (fs keeps it
                                     * until the last close releases it) */
     uint64_t count;                /* OF_EVENTFD: the counter */

@@ -352,7 +352,8 @@ static void device_kstat(int dev, struct kstat *k)
 
 static long stat_file(struct lproc *p, struct ofile *f, struct kstat *k)
 {
-    if (f->kind == OF_PIPE_READ || f->kind == OF_PIPE_WRITE || f->kind == OF_EVENTFD) {
+    if (f->kind == OF_PIPE_READ || f->kind == OF_PIPE_WRITE || f->kind == OF_EVENTFD ||
+        f->kind == OF_SOCKET) {
         /* Not on any file system: what Linux shows of its pipefs and
          * anonymous inodes. */
         *k = (struct kstat){ .dev = 12, .ino = file_ino(f), .mode = f->mode, .nlink = 1,

@@ -36,8 +36,9 @@ struct ipc_perm_k {
 };
 _Static_assert(sizeof(struct ipc_perm_k) == 48, "ipc64_perm");
 
-/* SYSV_LOCK: file locks (lock.c) wait the same way. */
-enum sysv_kind { SYSV_MSG, SYSV_SEM, SYSV_SHM, SYSV_LOCK };
+/* SYSV_LOCK, SYSV_SOCK: file locks (lock.c) and sockets (socket.c) wait
+ * the same way. */
+enum sysv_kind { SYSV_MSG, SYSV_SEM, SYSV_SHM, SYSV_LOCK, SYSV_SOCK };
 
 /* What every object has. */
 struct sysv_obj {
@@ -98,5 +99,25 @@ void lock_closed(struct lproc *p, struct ofile *f);
 void lock_exit(struct lproc *p);
 void lock_file_gone(struct ofile *f);
 long sys_flock(struct lthread *t, const struct sysargs *s);
+
+/* socket.c: the calls, and read/write/close of a socket's open file. */
+long sys_socket(struct lthread *t, const struct sysargs *s);
+long sys_bind(struct lthread *t, const struct sysargs *s);
+long sys_listen(struct lthread *t, const struct sysargs *s);
+long sys_accept(struct lthread *t, const struct sysargs *s);
+long sys_accept4(struct lthread *t, const struct sysargs *s);
+long sys_connect(struct lthread *t, const struct sysargs *s);
+long sys_getsockname(struct lthread *t, const struct sysargs *s);
+long sys_getpeername(struct lthread *t, const struct sysargs *s);
+long sys_sendto(struct lthread *t, const struct sysargs *s);
+long sys_recvfrom(struct lthread *t, const struct sysargs *s);
+long sys_setsockopt(struct lthread *t, const struct sysargs *s);
+long sys_getsockopt(struct lthread *t, const struct sysargs *s);
+long sys_shutdown(struct lthread *t, const struct sysargs *s);
+long sock_send(struct lthread *t, const struct sysargs *s, struct ofile *f, uint64_t buf,
+               uint64_t len, uint64_t flags, uint64_t to, uint64_t tolen);
+long sock_recv(struct lthread *t, const struct sysargs *s, struct ofile *f, uint64_t buf,
+               uint64_t len, uint64_t flags, uint64_t from, uint64_t fromlen);
+void sock_close(struct ofile *f);
 
 #endif

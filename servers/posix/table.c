@@ -152,6 +152,19 @@ static const syscall_fn handlers[NSYSCALLS] = {
     [196] = sys_shmat,
     [197] = sys_shmdt,
     [32] = sys_flock,
+    [198] = sys_socket,
+    [200] = sys_bind,
+    [201] = sys_listen,
+    [202] = sys_accept,
+    [203] = sys_connect,
+    [204] = sys_getsockname,
+    [205] = sys_getpeername,
+    [206] = sys_sendto,
+    [207] = sys_recvfrom,
+    [208] = sys_setsockopt,
+    [209] = sys_getsockopt,
+    [210] = sys_shutdown,
+    [242] = sys_accept4,
 };
 
 static bool logged[NSYSCALLS];

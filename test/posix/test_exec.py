@@ -102,6 +102,13 @@ def test_sysv_ipc_messages_semaphores_shared_memory(boot):
     assert m.wait_exit() == 0
 
 
+def test_loopback_sockets_udp_and_tcp(boot):
+    m = boot(append="init=/bin/sockets")
+    m.expect(r"sockets: ok")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0
+
+
 def test_pipes(boot):
     m = boot(append="init=/bin/pipes")
     m.expect(r"pipes: ok")

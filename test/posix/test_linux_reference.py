@@ -21,6 +21,7 @@ from conftest import BUILD
     ("mapfile", "mapfile: ok"),
     ("events", "events: ok"),
     ("sysv", "sysv: ok"),
+    ("sockets", "sockets: ok"),
 ])
 def test_program_passes_on_linux_too(program, expected):
     binary = BUILD / "linux" / program
