@@ -177,6 +177,14 @@ static long deliver(struct lthread *t, uint64_t buf, uint64_t len)
     return data;
 }
 
+uint64_t console_first_wait;
+
+void console_awaited(void)
+{
+    if (!console_first_wait)
+        console_first_wait = mica_instret();
+}
+
 long console_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t len)
 {
     (void)f;
@@ -191,6 +199,7 @@ long console_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t len
         return deliver(t, buf, len);
     if (f->flags & 04000)          /* O_NONBLOCK */
         return -EAGAIN;
+    console_awaited();
     t->wait = WAIT_TTY;
     t->interruptible = t->restartable = true;
     t->io_buf = buf;

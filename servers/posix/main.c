@@ -22,6 +22,9 @@ void posix_init_exited(int wait_status)
 {
     /* Tell root, which ends the system with init's status. */
     int status = (wait_status & 0x7f) ? 128 + (wait_status & 0x7f) : (wait_status >> 8) & 0xff;
+    if (console_first_wait)
+        debug_printf("posix: input was first awaited at %lu instructions\n",
+                     (unsigned long)console_first_wait);
     struct mica_msg m = { .info = MICA_INFO(ROOT_INIT_EXITED, 1, 0, 0),
                           .w = { (uint64_t)status } };
     mica_call(SERVICE_SLOT_ROOT, &m);

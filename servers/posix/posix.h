@@ -478,6 +478,11 @@ struct lthread *exec_new(int ppid, const char *path, const char *const *argv,
                          const char *const *envp, long *err);
 
 /* console.c */
+/* rdinstret when a program first waited for console input (the shell's
+ * first prompt: make bench's boot_to_prompt), 0 before. */
+extern uint64_t console_first_wait;
+/* A program looks for console input and there is none: note the first. */
+void console_awaited(void);
 long console_write(struct lthread *t, uint64_t buf, uint64_t len);
 long console_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t len);
 bool console_readable(void);

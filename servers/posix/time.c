@@ -176,8 +176,11 @@ int16_t poll_events(const struct ofile *f)
         return pipe_ready(f, false) ? (pipe_ready(f, false) && !pipe_has_data(f) ? POLLHUP : POLLIN) : 0;
     if (f->kind == OF_PIPE_WRITE)
         return pipe_ready(f, true) ? (pipe_has_reader(f) ? POLLOUT : POLLERR) : 0;
-    if (f->kind == OF_CONSOLE)
+    if (f->kind == OF_CONSOLE) {
+        if (!console_readable())
+            console_awaited();
         return (int16_t)(POLLOUT | (console_readable() ? POLLIN : 0));
+    }
     if (f->kind == OF_EVENTFD)
         return eventfd_events(f);
     return POLLIN | POLLOUT;
