@@ -74,7 +74,8 @@ long sys_clone(struct lthread *t, const struct sysargs *s)
 {
     uint64_t flags = s->a[0], stack = s->a[1];
     /* vfork shares memory with the parent until exec; copy-on-write gives
-     * the child the same view, so it is a fork here. */
+     * the child the same view (but its writes stay its own), so it is a
+     * fork whose caller waits until the child execs or exits. */
     if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
         return thread_clone(t, s);
     if (nproc() >= t->proc->rlim[RLIMIT_NPROC][0] && t->proc->rlim[RLIMIT_NPROC][0] != ~0ull &&
@@ -102,6 +103,13 @@ long sys_clone(struct lthread *t, const struct sysargs *s)
     if (err) {
         proc_discard(c->proc);
         return err;
+    }
+    if (flags & CLONE_VFORK) {
+        /* Not interruptible: Linux's vfork wait ends only for a fatal signal. */
+        cp->vfork_waiter = t->tid;
+        t->wait = WAIT_VFORK;
+        t->wait_pid = cp->pid;
+        return POSIX_DEFERRED;
     }
     return c->proc->pid;
 }

@@ -72,6 +72,7 @@ enum wait_kind {
     WAIT_SELECT,         /* pselect6: select_sets, io_len = nfds */
     WAIT_EVENTFD,        /* eventfd read or write: io_file, io_buf, io_write */
     WAIT_IPC,            /* System V IPC (sysv.c): ipc_* say on what */
+    WAIT_VFORK,          /* vfork: until the child (wait_pid) execs or exits */
 };
 
 struct lproc;
@@ -189,6 +190,7 @@ struct lproc {
     uint64_t sig_value[NSIG];      /* si_value of a timer's signal */
     int sig_timer[NSIG];           /* si_timerid */
     char exe[256];                 /* the program's path, for /proc/self/exe */
+    int vfork_waiter;              /* tid of the vfork caller waiting for its exec or exit */
 };
 
 /* System-call arguments as the fault message brings them. */

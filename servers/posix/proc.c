@@ -244,6 +244,11 @@ static void wake_waiter(struct lproc *parent, struct lproc *child);
 /* Frees p's threads and kernel objects (and so all its memory). */
 static void release(struct lproc *p)
 {
+    /* Its exec or exit lets a vfork caller go on. */
+    struct lthread *w = p->vfork_waiter ? thread_by_tid(p->vfork_waiter) : NULL;
+    p->vfork_waiter = 0;
+    if (w && w->wait == WAIT_VFORK && w->wait_pid == p->pid)
+        reply_to(w, p->pid);
     mfile_release(p);
     files_close_all(p);
     while (p->thread_list)
