@@ -161,7 +161,10 @@ int main(void *arg)
         struct lthread *t = err ? NULL : thread_by_tid((int)m.badge);
         struct mica_msg answer;
         in_service = t;
+        uint64_t start = mica_time();
         bool answered = t && handle(t, MICA_INFO_LABEL(m.info), m.w, mr, &answer);
+        if (t && t->tid)
+            t->sys_ticks += mica_time() - start;     /* its system time */
         in_service = NULL;
         if (answered) {
             m = answer;

@@ -50,12 +50,16 @@ long sys_clock_gettime(struct lthread *t, const struct sysargs *s)
     case CLOCK_BOOTTIME:
         ns = (int64_t)mica_monotonic_ns();
         break;
-    case CLOCK_PROCESS_CPUTIME_ID:
-        ns = (int64_t)proc_cpu_ns(t->proc);
+    case CLOCK_PROCESS_CPUTIME_ID: {
+        struct cpu_time c = proc_cpu(t->proc);
+        ns = (int64_t)(c.user + c.sys);
         break;
-    case CLOCK_THREAD_CPUTIME_ID:
-        ns = (int64_t)thread_cpu_ns(t);
+    }
+    case CLOCK_THREAD_CPUTIME_ID: {
+        struct cpu_time c = thread_cpu(t);
+        ns = (int64_t)(c.user + c.sys);
         break;
+    }
     default:                     /* other processes' CPU clocks too */
         return -EINVAL;
     }
@@ -171,34 +175,45 @@ long sys_prctl(struct lthread *t, const struct sysargs *s)
     }
 }
 
-/* CPU time is not accounted per thread yet: the times are zero. */
-/* struct rusage: ru_utime (a timeval) first; ru_stime and the counters
- * stay zero, as nothing but user time is accounted. */
+void rusage_fill(uint64_t ru[18], struct cpu_time c)
+{
+    for (int i = 0; i < 18; i++)
+        ru[i] = 0;
+    ru[0] = c.user / 1000000000;
+    ru[1] = c.user % 1000000000 / 1000;
+    ru[2] = c.sys / 1000000000;
+    ru[3] = c.sys % 1000000000 / 1000;
+}
+
+/* struct rusage: ru_utime and ru_stime (timevals) first; the counters
+ * after them are not kept and stay zero. */
 long sys_getrusage(struct lthread *t, const struct sysargs *s)
 {
-    uint64_t ru[18] = { 0 }, ns;
+    uint64_t ru[18];
+    struct cpu_time c;
     switch ((int64_t)s->a[0]) {
     case 0:                      /* RUSAGE_SELF */
-        ns = proc_cpu_ns(t->proc);
+        c = proc_cpu(t->proc);
         break;
     case RUSAGE_CHILDREN:
-        ns = children_cpu_ns(t->proc);
+        c = children_cpu(t->proc);
         break;
     case RUSAGE_THREAD:
-        ns = thread_cpu_ns(t);
+        c = thread_cpu(t);
         break;
     default:
         return -EINVAL;
     }
-    ru[0] = ns / 1000000000;
-    ru[1] = ns % 1000000000 / 1000;
+    rusage_fill(ru, c);
     return mm_copy_out(t->proc, s->a[1], ru, sizeof ru) < 0 ? -EFAULT : 0;
 }
 
 /* In clock ticks of 100 Hz (sysconf(_SC_CLK_TCK), from AT_CLKTCK). */
 long sys_times(struct lthread *t, const struct sysargs *s)
 {
-    uint64_t tms[4] = { proc_cpu_ns(t->proc) / 10000000, 0, children_cpu_ns(t->proc) / 10000000, 0 };
+    struct cpu_time self = proc_cpu(t->proc), children = children_cpu(t->proc);
+    uint64_t tms[4] = { self.user / 10000000, self.sys / 10000000, children.user / 10000000,
+                        children.sys / 10000000 };
     if (s->a[0] && mm_copy_out(t->proc, s->a[0], tms, sizeof tms) < 0)
         return -EFAULT;
     return (long)(mica_monotonic_ns() / 10000000);      /* clock ticks of 100 Hz */

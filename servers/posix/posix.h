@@ -116,6 +116,8 @@ struct lthread {
     uint64_t select_timeout;       /* WAIT_SELECT: the timespec to update */
     int ipc_kind, ipc_index;       /* WAIT_IPC: the object, and the call */
     uint64_t ipc_nr, ipc_args[6];  /* to try again when it changes */
+    uint64_t sys_ticks;            /* system time: posix serving its calls and faults */
+    uint64_t wait_rusage;          /* WAIT_CHILD: where wait4/waitid put the child's rusage */
 };
 
 /* A mapped range of a process's address space. */
@@ -180,6 +182,8 @@ struct lproc {
     struct lthread *thread_list;   /* its live threads (for_each_thread) */
     uint64_t dead_ticks;           /* user time of its ended threads */
     uint64_t child_ticks;          /* ... and of its reaped children */
+    uint64_t dead_sys_ticks;       /* system time of its ended threads */
+    uint64_t child_sys_ticks;      /* ... and of its reaped children */
     bool stopped;                  /* by a stop signal */
     int stop_sig;
     bool stop_unreported;          /* for wait4's WUNTRACED */
@@ -211,10 +215,17 @@ extern long posix_ep;
 /* The thread whose message posix is handling now (its reply is implicit). */
 extern struct lthread *in_service;
 
-/* CPU time (user mode; kernel and server time is not accounted), in ns. */
-uint64_t thread_cpu_ns(struct lthread *t);
-uint64_t proc_cpu_ns(struct lproc *p);
-uint64_t children_cpu_ns(struct lproc *p);
+/* CPU time in ns. user: the time in user mode (the kernel's THREAD_TIME).
+ * sys: the time posix spends serving the thread's system calls and page
+ * faults, from receiving the fault message to answering it (rdtime), the
+ * fs and blk servers' work and the disk's latency within it included. The
+ * kernel's own time in traps and IPC is in neither. */
+struct cpu_time {
+    uint64_t user, sys;
+};
+struct cpu_time thread_cpu(struct lthread *t);
+struct cpu_time proc_cpu(struct lproc *p);
+struct cpu_time children_cpu(struct lproc *p);
 
 /* table.c */
 long syscall_dispatch(struct lthread *t, const struct sysargs *s);
@@ -515,6 +526,8 @@ long sys_getsid(struct lthread *t, const struct sysargs *s);
 long sys_setsid(struct lthread *t, const struct sysargs *s);
 long sys_prctl(struct lthread *t, const struct sysargs *s);
 long sys_getrusage(struct lthread *t, const struct sysargs *s);
+/* struct rusage (18 words) with these times, the rest zero. */
+void rusage_fill(uint64_t ru[18], struct cpu_time c);
 long sys_times(struct lthread *t, const struct sysargs *s);
 long sys_sysinfo(struct lthread *t, const struct sysargs *s);
 long sys_clock_getres(struct lthread *t, const struct sysargs *s);

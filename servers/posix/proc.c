@@ -208,27 +208,30 @@ static uint64_t ticks_to_ns(uint64_t ticks)
     return ticks / f * 1000000000ull + ticks % f * 1000000000ull / f;
 }
 
-uint64_t thread_cpu_ns(struct lthread *t)
+struct cpu_time thread_cpu(struct lthread *t)
 {
-    return ticks_to_ns(thread_ticks(t));
+    return (struct cpu_time){ ticks_to_ns(thread_ticks(t)), ticks_to_ns(t->sys_ticks) };
 }
 
-uint64_t proc_cpu_ns(struct lproc *p)
+struct cpu_time proc_cpu(struct lproc *p)
 {
-    uint64_t ticks = p->dead_ticks;
-    for_each_thread(w, p)
-        ticks += thread_ticks(w);
-    return ticks_to_ns(ticks);
+    uint64_t user = p->dead_ticks, sys = p->dead_sys_ticks;
+    for_each_thread(w, p) {
+        user += thread_ticks(w);
+        sys += w->sys_ticks;
+    }
+    return (struct cpu_time){ ticks_to_ns(user), ticks_to_ns(sys) };
 }
 
-uint64_t children_cpu_ns(struct lproc *p)
+struct cpu_time children_cpu(struct lproc *p)
 {
-    return ticks_to_ns(p->child_ticks);
+    return (struct cpu_time){ ticks_to_ns(p->child_ticks), ticks_to_ns(p->child_sys_ticks) };
 }
 
 static void free_thread(struct lthread *t)
 {
     t->proc->dead_ticks += thread_ticks(t);
+    t->proc->dead_sys_ticks += t->sys_ticks;
     if (t->reply) {
         slot_free(t->reply);      /* deleting it drops the waiting call */
         t->reply = 0;
@@ -287,6 +290,7 @@ long proc_take_over(struct lthread *nt, struct lthread *old)
     np->pgid = op->pgid;
     np->sid = op->sid;
     np->child_ticks = op->child_ticks;
+    np->child_sys_ticks = op->child_sys_ticks;
     memcpy(np->rlim, op->rlim, sizeof np->rlim);
     /* The descriptors stay (but close-on-exec ones), and the cwd. */
     np->files = op->files;
@@ -297,6 +301,7 @@ long proc_take_over(struct lthread *nt, struct lthread *old)
     nt->pending = old->pending;
     release(op);
     np->dead_ticks = op->dead_ticks;        /* exec keeps the process's times */
+    np->dead_sys_ticks = op->dead_sys_ticks;
     op->pid = 0;
     np->pid = pid;
     np->ppid = ppid;
@@ -441,14 +446,24 @@ static int put_child_info(struct lproc *p, uint64_t addr, int pid, int status)
 
 /* Writes what a wait reports of child c to addr in waiter's memory and
  * reaps c if it has ended; returns the call's result. */
-static long report(struct lproc *waiter, uint64_t addr, int options, struct lproc *c, int status)
+static long report(struct lproc *waiter, uint64_t addr, uint64_t ru_addr, int options,
+                   struct lproc *c, int status)
 {
     int pid = c->pid;
+    if (ru_addr) {
+        /* The child's own times and its reaped children's, as Linux's. */
+        struct cpu_time own = proc_cpu(c), kids = children_cpu(c);
+        uint64_t ru[18];
+        rusage_fill(ru, (struct cpu_time){ own.user + kids.user, own.sys + kids.sys });
+        if (mm_copy_out(waiter, ru_addr, ru, sizeof ru) < 0)
+            return -EFAULT;
+    }
     if (addr && ((options & WAITID_INFO) ? put_child_info(waiter, addr, pid, status)
                                          : mm_copy_out(waiter, addr, &status, sizeof status)) < 0)
         return -EFAULT;
     if (c->zombie && !(options & WNOWAIT)) {
         waiter->child_ticks += c->dead_ticks + c->child_ticks;
+        waiter->child_sys_ticks += c->dead_sys_ticks + c->child_sys_ticks;
         c->pid = 0;
     }
     return (options & WAITID_INFO) ? 0 : pid;
@@ -462,7 +477,8 @@ static void wake_waiter(struct lproc *parent, struct lproc *child)
         int status;
         if (w->wait == WAIT_CHILD && matches(w, child) &&
             child_event(child, w->wait_options, &status)) {
-            reply_to(w, report(parent, w->wait_addr, w->wait_options, child, status));
+            reply_to(w, report(parent, w->wait_addr, w->wait_rusage, w->wait_options, child,
+                               status));
             return;
         }
     }
@@ -480,10 +496,11 @@ void proc_state_changed(struct lproc *child)
 }
 
 /* The wait both calls share: reports a child at once, or waits. */
-static long wait_child(struct lthread *t, int pid, uint64_t addr, int options)
+static long wait_child(struct lthread *t, int pid, uint64_t addr, uint64_t ru_addr, int options)
 {
     bool any = false;
     t->wait_pid = pid;
+    t->wait_rusage = ru_addr;
     for (int i = 0; i < MAX_PROCS; i++) {
         struct lproc *c = &procs[i];
         int status;
@@ -491,7 +508,7 @@ static long wait_child(struct lthread *t, int pid, uint64_t addr, int options)
             continue;
         any = true;
         if (child_event(c, options, &status))
-            return report(t->proc, addr, options, c, status);
+            return report(t->proc, addr, ru_addr, options, c, status);
     }
     if (!any)
         return -ECHILD;
@@ -517,7 +534,7 @@ long sys_wait4(struct lthread *t, const struct sysargs *s)
         return -ESRCH;
     if (pid == 0)
         pid = -t->proc->pgid;
-    return wait_child(t, pid, s->a[1], (int)(options & ~WCHILDKINDS) | WEXITED);
+    return wait_child(t, pid, s->a[1], s->a[3], (int)(options & ~WCHILDKINDS) | WEXITED);
 }
 
 long sys_waitid(struct lthread *t, const struct sysargs *s)
@@ -536,12 +553,5 @@ long sys_waitid(struct lthread *t, const struct sysargs *s)
         pid = -(id ? id : t->proc->pgid);
     else
         return -EINVAL;
-    if (s->a[4]) {
-        /* rusage: the child's own usage is not reported here (nor by
-         * wait4); getrusage(RUSAGE_CHILDREN) has it. */
-        static const uint64_t zero[18];
-        if (mm_copy_out(t->proc, s->a[4], zero, sizeof zero) < 0)
-            return -EFAULT;
-    }
-    return wait_child(t, pid, s->a[2], (int)(options & ~WCHILDKINDS) | WAITID_INFO);
+    return wait_child(t, pid, s->a[2], s->a[4], (int)(options & ~WCHILDKINDS) | WAITID_INFO);
 }

@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/times.h>
@@ -94,6 +96,13 @@ static long ns_of(clockid_t c)
     return t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
+/* User and system time of a struct rusage, in microseconds. */
+static long us_of(const struct rusage *ru)
+{
+    return ru->ru_utime.tv_sec * 1000000L + ru->ru_utime.tv_usec +
+           ru->ru_stime.tv_sec * 1000000L + ru->ru_stime.tv_usec;
+}
+
 static void cpu_time(void)
 {
     long p0 = ns_of(CLOCK_PROCESS_CPUTIME_ID), t0 = ns_of(CLOCK_THREAD_CPUTIME_ID);
@@ -104,25 +113,63 @@ static void cpu_time(void)
     usleep(100 * 1000);
     EXPECT(ns_of(CLOCK_PROCESS_CPUTIME_ID) - p1 < 50 * 1000000L);
     struct rusage ru;
-    EXPECT(getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec >= 100000);
+    EXPECT(getrusage(RUSAGE_SELF, &ru) == 0 && us_of(&ru) >= 100000);
     struct tms tm;
-    EXPECT(times(&tm) != (clock_t)-1 && tm.tms_utime >= 10);
+    EXPECT(times(&tm) != (clock_t)-1 && tm.tms_utime + tm.tms_stime >= 10);
     pid_t pid = fork();
     if (pid == 0) {
         busy(100);
         _exit(0);
     }
     EXPECT(waitpid(pid, 0, 0) == pid);
-    EXPECT(getrusage(RUSAGE_CHILDREN, &ru) == 0 && ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec >= 100000);
+    /* busy counts the thread's CPU clock: user and system time together. */
+    EXPECT(getrusage(RUSAGE_CHILDREN, &ru) == 0 && us_of(&ru) >= 100000);
     EXPECT(getrusage(7, &ru) == -1 && errno == EINVAL);
     struct timespec res;
     EXPECT(clock_getres(CLOCK_PROCESS_CPUTIME_ID, &res) == 0 && res.tv_sec == 0 && res.tv_nsec > 0);
+}
+
+/* System calls are charged as system time; the process CPU clock is user
+ * and system time; wait4 and waitid report a child's times. */
+static void system_time(void)
+{
+    struct rusage ru = { 0 };
+    struct stat st;
+    long give_up = monotonic_ms() + 10000;
+    while (monotonic_ms() < give_up && getrusage(RUSAGE_SELF, &ru) == 0 &&
+           ru.ru_stime.tv_sec == 0 && ru.ru_stime.tv_usec == 0)
+        for (int i = 0; i < 100; i++)
+            stat("/", &st);
+    EXPECT(ru.ru_stime.tv_sec > 0 || ru.ru_stime.tv_usec > 0);
+    EXPECT(getrusage(RUSAGE_SELF, &ru) == 0);
+    long clock_us = ns_of(CLOCK_PROCESS_CPUTIME_ID) / 1000;
+    EXPECT(clock_us >= us_of(&ru) - 2);       /* getrusage rounds down */
+    struct tms tm;
+    EXPECT(times(&tm) != (clock_t)-1);
+    for (int kind = 0; kind < 2; kind++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            busy(100);
+            _exit(0);
+        }
+        struct rusage child = { 0 };
+        if (kind == 0) {
+            int status;
+            EXPECT(wait4(pid, &status, 0, &child) == pid && WIFEXITED(status));
+        } else {
+            siginfo_t info;
+            EXPECT(syscall(SYS_waitid, P_PID, pid, &info, WEXITED, &child) == 0 &&
+                   info.si_pid == pid);
+        }
+        EXPECT(us_of(&child) >= 100000 && us_of(&child) < 5000000);
+    }
 }
 
 static const struct test_case cases[] = {
     { "setitimer_alarm", setitimer_alarm },
     { "posix_timer_periodic", posix_timer_periodic },
     { "cpu_time", cpu_time },
+    { "system_time", system_time },
 };
 
 int main(int argc, char **argv)
