@@ -332,6 +332,12 @@ long sys_execve(struct lthread *t, const struct sysargs *s);
 int signal_init(void);
 int signal_map_trampoline(struct lproc *p);
 void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from_pid);
+/* signal_send with the siginfo's value (sigqueue): -EAGAIN when a
+ * real-time signal's queue is full. */
+long signal_send_value(struct lproc *p, struct lthread *t, int sig, int code, int from_pid,
+                       uint64_t value);
+/* Forgets p's queued real-time signals (sig, or all if sig <= 0). */
+void signal_forget(struct lproc *p, int sig);
 bool signal_ready(const struct lthread *t);
 /* A child of parent stopped or continued: tell its wait4 and send SIGCHLD. */
 void proc_state_changed(struct lproc *child);

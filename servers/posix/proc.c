@@ -312,6 +312,7 @@ long proc_take_over(struct lthread *nt, struct lthread *old)
 void proc_exit(struct lproc *p, int wait_status)
 {
     release(p);
+    signal_forget(p, 0);
     sem_exit(p);
     shm_exit();
     lock_exit(p);

@@ -161,13 +161,83 @@ static void kick(struct lproc *p, struct lthread *only)
 
 static void fill_info(struct lproc *p, int sig, struct siginfo_k *si);
 
+/* Real-time signals queue: an instance sent while the same signal is
+ * pending for the same target (thread or process) waits here with its
+ * siginfo, and becomes pending when the one before it is taken. */
+#define SIGRTMIN_K 32
+#define RTQ_MAX    256
+
+struct rtq_entry {
+    int pid;                       /* 0: free */
+    int tid;                       /* 0: for the process */
+    int sig, code, from;
+    uint64_t value;
+};
+
+static struct rtq_entry rtq[RTQ_MAX];
+static unsigned rtq_seq;           /* FIFO order among the entries */
+static unsigned rtq_order[RTQ_MAX];
+
+static bool rtq_push(struct lproc *p, struct lthread *t, int sig, int code, int from,
+                     uint64_t value)
+{
+    for (int i = 0; i < RTQ_MAX; i++) {
+        if (rtq[i].pid)
+            continue;
+        rtq[i] = (struct rtq_entry){ p->pid, t ? t->tid : 0, sig, code, from, value };
+        rtq_order[i] = rtq_seq++;
+        return true;
+    }
+    return false;
+}
+
+/* After an instance of sig was taken from t's (or its process's) pending
+ * set, the next queued one becomes pending, with its siginfo. */
+static void rtq_next(struct lthread *t, int sig, bool thread_directed)
+{
+    struct lproc *p = t->proc;
+    int best = -1;
+    if (sig < SIGRTMIN_K)
+        return;
+    for (int i = 0; i < RTQ_MAX; i++)
+        if (rtq[i].pid == p->pid && rtq[i].sig == sig &&
+            rtq[i].tid == (thread_directed ? t->tid : 0) &&
+            (best < 0 || rtq_order[i] - rtq_order[best] > RTQ_MAX * 4u))
+            best = i;
+    if (best < 0)
+        return;
+    struct rtq_entry e = rtq[best];
+    rtq[best].pid = 0;
+    if (thread_directed)
+        t->pending |= SIGBIT(sig);
+    else
+        p->pending |= SIGBIT(sig);
+    p->sig_code[sig] = e.code;
+    p->sig_pid[sig] = e.from;
+    p->sig_value[sig] = e.value;
+}
+
+/* Forgets p's queued instances (of sig only, if sig > 0). */
+void signal_forget(struct lproc *p, int sig)
+{
+    for (int i = 0; i < RTQ_MAX; i++)
+        if (rtq[i].pid == p->pid && (sig <= 0 || rtq[i].sig == sig))
+            rtq[i].pid = 0;
+}
+
 /* Queues sig for a thread (tkill) or its whole process. */
 void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from_pid)
+{
+    signal_send_value(p, t, sig, code, from_pid, p->sig_value[sig]);
+}
+
+long signal_send_value(struct lproc *p, struct lthread *t, int sig, int code, int from_pid,
+                       uint64_t value)
 {
     struct sigaction_k *a = &p->actions[sig];
     if (sig == SIGKILL) {
         proc_exit(p, WAIT_SIGNALED(SIGKILL));       /* at once, whatever it does */
-        return;
+        return 0;
     }
     /* SIGCONT continues a stopped process even when caught or ignored, and
      * cancels pending stops; a stop cancels a pending SIGCONT. */
@@ -177,24 +247,24 @@ void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from
             w->pending &= ~STOP_SIGNALS;
         proc_continue(p);
         if (!p->pid)
-            return;
+            return 0;
     } else if (default_stops(sig)) {
         p->pending &= ~SIGBIT(SIGCONT);
     }
     if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(sig)))
-        return;
-    if (t)
-        t->pending |= SIGBIT(sig);
-    else
-        p->pending |= SIGBIT(sig);
+        return 0;
+    uint64_t *set = t ? &t->pending : &p->pending;
+    if ((*set & SIGBIT(sig)) && sig >= SIGRTMIN_K && code != SI_TIMER)
+        return rtq_push(p, t, sig, code, from_pid, value) ? 0 : -EAGAIN;
+    *set |= SIGBIT(sig);
     p->sig_code[sig] = code;
     p->sig_pid[sig] = from_pid;
+    p->sig_value[sig] = value;
     /* A thread in rt_sigtimedwait for it takes it. */
     for_each_thread(w, p) {
         if ((!t || w == t) && w->reply && w->wait == WAIT_SIGNAL &&
             (w->waitset & SIGBIT(sig))) {
-            w->pending &= ~SIGBIT(sig);
-            p->pending &= ~SIGBIT(sig);
+            *set &= ~SIGBIT(sig);      /* it was not pending: no queue behind it */
             if (w->waitinfo) {
                 struct siginfo_k si = { 0 };
                 fill_info(p, sig, &si);
@@ -203,7 +273,7 @@ void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from
             w->waitset = 0;
             interrupt_wait(w);
             reply_to(w, sig);
-            return;
+            return 0;
         }
     }
     /* A thread waiting in an interruptible call gets it now. */
@@ -214,15 +284,17 @@ void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from
                 w->restore_mask = true;
             reply_to(w, -EINTR);
             if (!p->pid)
-                return;          /* the signal ended the process */
-            return;
+                return 0;          /* the signal ended the process */
+            return 0;
         }
     }
     kick(p, t);
+    return 0;
 }
 
-/* The lowest deliverable signal of t, taken off its pending set; 0 if none. */
-static int take_pending(struct lthread *t)
+/* The lowest deliverable signal of t, taken off its pending set (the
+ * thread's own first; *own says which); 0 if none. */
+static int take_pending(struct lthread *t, bool *own)
 {
     uint64_t ready = (t->pending | t->proc->pending) & ~(t->sigmask & ~UNBLOCKABLE);
     if (!ready)
@@ -232,8 +304,11 @@ static int take_pending(struct lthread *t)
         ready >>= 1;
         sig++;
     }
-    t->pending &= ~SIGBIT(sig);
-    t->proc->pending &= ~SIGBIT(sig);
+    *own = t->pending & SIGBIT(sig);
+    if (*own)
+        t->pending &= ~SIGBIT(sig);
+    else
+        t->proc->pending &= ~SIGBIT(sig);
     return sig;
 }
 
@@ -296,11 +371,14 @@ int signal_deliver(struct lthread *t, struct mica_regs *r, bool restartable)
 {
     int sig;
     int changed = 0;
-    while ((sig = take_pending(t)) != 0) {
+    bool own;
+    while ((sig = take_pending(t, &own)) != 0) {
         struct lproc *p = t->proc;
         struct sigaction_k *a = &p->actions[sig];
-        if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(sig)))
+        if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(sig))) {
+            rtq_next(t, sig, own);
             continue;
+        }
         if ((a->handler == SIG_DFL && default_stops(sig)) || sig == SIGSTOP) {
             proc_stop(p, sig);
             return -2;
@@ -318,6 +396,7 @@ int signal_deliver(struct lthread *t, struct mica_regs *r, bool restartable)
             proc_exit(p, WAIT_SIGNALED(SIGSEGV));
             return -1;
         }
+        rtq_next(t, sig, own);       /* its siginfo is in the frame now */
         changed = 1;
         break;                   /* the handler runs first */
     }
@@ -351,6 +430,7 @@ long sys_rt_sigaction(struct lthread *t, const struct sysargs *s)
         t->proc->pending &= ~SIGBIT(sig);
         for_each_thread(w, t->proc)
             w->pending &= ~SIGBIT(sig);
+        signal_forget(t->proc, sig);
     }
     return 0;
 }
@@ -447,8 +527,8 @@ long sys_rt_sigqueueinfo(struct lthread *t, const struct sysargs *s)
     if ((si.si_code >= 0 || si.si_code == SI_TKILL) && p != t->proc)
         return -EPERM;
     if (sig) {
-        p->sig_value[sig] = si.fields[1];
-        signal_send(p, target, sig, si.si_code, (int)(uint32_t)si.fields[0]);
+        return signal_send_value(p, target, sig, si.si_code, (int)(uint32_t)si.fields[0],
+                                 si.fields[1]);
     }
     return 0;
 }
@@ -523,14 +603,16 @@ long sys_rt_sigtimedwait(struct lthread *t, const struct sysargs *s)
             ready >>= 1;
             sig++;
         }
-        t->pending &= ~SIGBIT(sig);
-        t->proc->pending &= ~SIGBIT(sig);
-        if (info) {
-            struct siginfo_k si = { 0 };
-            fill_info(t->proc, sig, &si);
-            if (mm_copy_out(t->proc, info, &si, sizeof si) < 0)
-                return -EFAULT;
-        }
+        bool own = t->pending & SIGBIT(sig);
+        if (own)
+            t->pending &= ~SIGBIT(sig);
+        else
+            t->proc->pending &= ~SIGBIT(sig);
+        struct siginfo_k si = { 0 };
+        fill_info(t->proc, sig, &si);
+        rtq_next(t, sig, own);
+        if (info && mm_copy_out(t->proc, info, &si, sizeof si) < 0)
+            return -EFAULT;
         return sig;
     }
     uint64_t deadline = 0;

@@ -283,6 +283,56 @@ static void altstack_onstack(void)
     signal(SIGUSR2, SIG_DFL);
 }
 
+/* Real-time signals queue, each with its value, in order; a standard
+ * signal sent twice while blocked comes once. */
+static volatile int rt_values[8], rt_count, usr1_count;
+
+static void on_rt(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig;
+    (void)uc;
+    if (rt_count < 8)
+        rt_values[rt_count] = si->si_value.sival_int;
+    rt_count++;
+}
+
+static void on_usr1_count(int sig) { (void)sig; usr1_count++; }
+
+static void rt_queue(void)
+{
+    struct sigaction sa = { .sa_sigaction = on_rt, .sa_flags = SA_SIGINFO };
+    EXPECT(sigaction(SIGRTMIN + 2, &sa, 0) == 0);
+    signal(SIGUSR1, on_usr1_count);
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN + 2);
+    sigaddset(&set, SIGUSR1);
+    EXPECT(sigprocmask(SIG_BLOCK, &set, &old) == 0);
+    rt_count = usr1_count = 0;
+    for (int i = 1; i <= 3; i++)
+        EXPECT(sigqueue(getpid(), SIGRTMIN + 2, (union sigval){ .sival_int = i * 10 }) == 0);
+    EXPECT(kill(getpid(), SIGUSR1) == 0 && kill(getpid(), SIGUSR1) == 0);
+    EXPECT(rt_count == 0);
+    EXPECT(sigprocmask(SIG_SETMASK, &old, 0) == 0);
+    EXPECT(rt_count == 3 && rt_values[0] == 10 && rt_values[1] == 20 && rt_values[2] == 30);
+    EXPECT(usr1_count == 1);
+    /* sigtimedwait takes them one by one too. */
+    sigdelset(&set, SIGUSR1);
+    EXPECT(sigprocmask(SIG_BLOCK, &set, 0) == 0);
+    for (int i = 1; i <= 2; i++)
+        EXPECT(sigqueue(getpid(), SIGRTMIN + 2, (union sigval){ .sival_int = i }) == 0);
+    siginfo_t si;
+    struct timespec ts = { 1, 0 };
+    EXPECT(sigtimedwait(&set, &si, &ts) == SIGRTMIN + 2 && si.si_value.sival_int == 1);
+    EXPECT(sigtimedwait(&set, &si, &ts) == SIGRTMIN + 2 && si.si_value.sival_int == 2);
+    ts.tv_sec = 0;
+    ts.tv_nsec = 1000;
+    EXPECT(sigtimedwait(&set, &si, &ts) == -1 && errno == EAGAIN);
+    EXPECT(sigprocmask(SIG_SETMASK, &old, 0) == 0);
+    signal(SIGRTMIN + 2, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
+}
+
 static const struct test_case cases[] = {
     { "handler_siginfo", handler_siginfo },
     { "blocked_pending", blocked_pending },
@@ -297,6 +347,7 @@ static const struct test_case cases[] = {
     { "sigqueue", sigqueue_value },
     { "fork_in_handler", fork_in_handler },
     { "altstack_onstack", altstack_onstack },
+    { "rt_queue", rt_queue },
 };
 
 int main(int argc, char **argv)
