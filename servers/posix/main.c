@@ -1,6 +1,6 @@
 /*
  * posix: the receive loop. Every message on posix's endpoint is a fault of
- * a Linux thread (badge = its id): a system call is dispatched through
+ * a Linux thread (badge = its place in the thread table + 1): a system call is dispatched through
  * table.c and answered with its result, or left waiting (its reply saved);
  * a page fault is resolved as the pager or ends the process with SIGSEGV.
  */
@@ -158,16 +158,15 @@ int main(void *arg)
             err = mica_recv(posix_ep, &m);
             continue;
         }
-        struct lthread *t = err ? NULL : thread_by_tid((int)m.badge);
-        struct mica_msg answer;
+        struct lthread *t = err ? NULL : thread_by_badge(m.badge);
         in_service = t;
         uint64_t start = mica_time();
-        bool answered = t && handle(t, MICA_INFO_LABEL(m.info), m.w, mr, &answer);
+        /* The answer is built in m itself once the message is read. */
+        bool answered = t && handle(t, MICA_INFO_LABEL(m.info), m.w, mr, &m);
         if (t && t->tid)
             t->sys_ticks += mica_time() - start;     /* its system time */
         in_service = NULL;
         if (answered) {
-            m = answer;
             err = mica_reply_recv(posix_ep, &m);
             continue;
         }

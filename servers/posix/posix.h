@@ -1,7 +1,7 @@
 /*
  * posix: the Linux riscv64 personality. Unmodified static musl programs run
  * as kernel processes whose threads have posix's endpoint as their fault
- * endpoint, badged with their thread id: their ecalls arrive here as
+ * endpoint, badged with their place in the thread table: their ecalls arrive here as
  * system-call fault messages, their page faults as page-fault messages
  * (posix is their pager). A call that must wait keeps its reply right in a
  * slot and is answered later, so one blocked program never blocks posix.
@@ -212,6 +212,16 @@ extern long posix_ep;
 /* The threads of process p; the body must not free w. */
 #define for_each_thread(w, p) for (struct lthread *w = (p)->thread_list; w; w = w->sibling)
 
+#define SIGKILL 9
+#define SIGSTOP 19
+#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+
+/* Has t a signal it does not block, sent to it or to its process? */
+static inline bool signal_ready(const struct lthread *t)
+{
+    return ((t->pending | t->proc->pending) & ~(t->sigmask & ~UNBLOCKABLE)) != 0;
+}
+
 /* The thread whose message posix is handling now (its reply is implicit). */
 extern struct lthread *in_service;
 
@@ -227,11 +237,25 @@ struct cpu_time thread_cpu(struct lthread *t);
 struct cpu_time proc_cpu(struct lproc *p);
 struct cpu_time children_cpu(struct lproc *p);
 
-/* table.c */
-long syscall_dispatch(struct lthread *t, const struct sysargs *s);
+/* table.c: the handler of each Linux system call number, or none. */
+#define NSYSCALLS 451
+extern const syscall_fn syscall_handlers[NSYSCALLS];
+/* An unknown or unimplemented call: logged once by name, ENOSYS. */
+long syscall_unknown(struct lthread *t, const struct sysargs *s);
+static inline long syscall_dispatch(struct lthread *t, const struct sysargs *s)
+{
+    syscall_fn fn = s->nr < NSYSCALLS ? syscall_handlers[s->nr] : NULL;
+    return fn ? fn(t, s) : syscall_unknown(t, s);
+}
 
 /* proc.c */
 struct lthread *thread_by_tid(int tid);
+/* The thread whose fault message carries badge (its place in threads + 1). */
+static inline struct lthread *thread_by_badge(uint64_t badge)
+{
+    struct lthread *t = badge - 1 < MAX_THREADS ? &threads[badge - 1] : NULL;
+    return t && t->tid ? t : NULL;
+}
 struct lproc *proc_by_pid(int pid);
 struct lthread *proc_new(int ppid);
 void proc_exit(struct lproc *p, int wait_status);
@@ -249,8 +273,19 @@ void posix_init_exited(int wait_status);
  * signals first. */
 void reply_to(struct lthread *t, long value);
 /* The answer to t's call with result value (delivering pending signals):
- * false if there is none to give (the process has ended). */
-bool syscall_answer(struct lthread *t, long value, struct mica_msg *m);
+ * false if there is none to give (the process has ended). The common case
+ * (running, nothing to deliver) is inline: every system call passes here. */
+bool syscall_answer_slow(struct lthread *t, long value, struct mica_msg *m);
+static inline bool syscall_answer(struct lthread *t, long value, struct mica_msg *m)
+{
+    if (t->proc->stopped || t->restore_mask || signal_ready(t))
+        return syscall_answer_slow(t, value, m);
+    t->wait = WAIT_NONE;
+    t->interruptible = t->restartable = false;
+    m->info = MICA_INFO(MICA_RESUME, 1, 0, 0);     /* one word: the kernel reads no more */
+    m->w[0] = (uint64_t)value;
+    return true;
+}
 long sys_exit(struct lthread *t, const struct sysargs *s);
 long sys_exit_group(struct lthread *t, const struct sysargs *s);
 long sys_getpid(struct lthread *t, const struct sysargs *s);
@@ -338,7 +373,6 @@ long signal_send_value(struct lproc *p, struct lthread *t, int sig, int code, in
                        uint64_t value);
 /* Forgets p's queued real-time signals (sig, or all if sig <= 0). */
 void signal_forget(struct lproc *p, int sig);
-bool signal_ready(const struct lthread *t);
 /* A child of parent stopped or continued: tell its wait4 and send SIGCHLD. */
 void proc_state_changed(struct lproc *child);
 /* restart_a0: the call's first argument if SA_RESTART may restart it. */

@@ -42,6 +42,8 @@ struct lthread *thread_by_tid(int tid)
     return tid > 0 ? find_thread(tid) : NULL;
 }
 
+
+
 struct lproc *proc_by_pid(int pid)
 {
     return pid > 0 ? find_proc(pid) : NULL;
@@ -56,14 +58,16 @@ static int new_id(void)
 
 static void free_thread(struct lthread *t);
 
-/* A kernel thread in p whose faults come to posix badged with id. */
-static long make_kthread(struct lproc *p, int id, long *kthread)
+/* A kernel thread in p whose faults come to posix badged with t's place
+ * in the table (thread_by_badge finds it at once). */
+static long make_kthread(struct lproc *p, const struct lthread *t, long *kthread)
 {
+    uint64_t id = (uint64_t)(t - threads) + 1;
     long ep = slot_alloc();
     *kthread = slot_alloc();
     long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_THREAD, *kthread, (uint64_t)p->kproc);
     if (!err)
-        err = mica_cap_copy(posix_ep, -1, ep, MICA_R_WRITE, (uint64_t)id);
+        err = mica_cap_copy(posix_ep, -1, ep, MICA_R_WRITE, id);
     if (!err)
         err = mica_thread_set_fault(*kthread, ep);
     if (!err)
@@ -97,7 +101,7 @@ struct lthread *thread_new(struct lproc *p)
         return NULL;
     int id = new_id();
     long kthread;
-    if (make_kthread(p, id, &kthread))
+    if (make_kthread(p, t, &kthread))
         return NULL;
     *t = (struct lthread){ .tid = id, .proc = p, .kthread = kthread };
     link_thread(p, t);
@@ -123,9 +127,9 @@ struct lthread *proc_new(int ppid)
     int id = new_id();
     long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_PROCESS, kproc, 4);
     p->kproc = kproc;
-    /* Its faults and system calls come to posix, badged with its id. */
+    /* Its faults and system calls come to posix, badged with its place in the table. */
     if (!err)
-        err = make_kthread(p, id, &kthread);
+        err = make_kthread(p, t, &kthread);
     if (err) {
         if (kproc > 0)
             mica_process_destroy(kproc);
@@ -149,7 +153,7 @@ static bool hold(struct lthread *t, long value)
     return false;
 }
 
-bool syscall_answer(struct lthread *t, long value, struct mica_msg *m)
+bool syscall_answer_slow(struct lthread *t, long value, struct mica_msg *m)
 {
     if (t->proc->stopped)
         return hold(t, value);
@@ -270,14 +274,8 @@ void proc_discard(struct lproc *p)
 long proc_take_over(struct lthread *nt, struct lthread *old)
 {
     struct lproc *np = nt->proc, *op = old->proc;
-    /* Its system calls must arrive badged with the old id. */
-    long ep = slot_alloc();
-    long err = mica_cap_copy(posix_ep, -1, ep, MICA_R_WRITE, (uint64_t)old->tid);
-    if (!err)
-        err = mica_thread_set_fault(nt->kthread, ep);
-    slot_free(ep);
-    if (err)
-        return err;
+    /* Its faults arrive badged with its own place in the table: only the
+     * ids move. */
     int pid = op->pid, ppid = op->ppid, tid = old->tid;
     /* Caught signals go back to their default; ignored ones stay ignored;
      * the mask and the pending signals stay. */

@@ -21,13 +21,10 @@
 #define SIG_BLOCK   0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
-#define SIGKILL 9
-#define SIGSTOP 19
 #define SI_USER 0
 #define SI_TKILL (-6)
 #define SI_QUEUE (-1)
 #define SI_TIMER (-2)
-#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 #define WAIT_SIGNALED(sig) ((sig) & 0x7f)
 
 /* The frame, laid out as Linux riscv64 does (arch/riscv/kernel/signal.c). */
@@ -403,10 +400,6 @@ int signal_deliver(struct lthread *t, struct mica_regs *r, bool restartable)
     return changed;
 }
 
-bool signal_ready(const struct lthread *t)
-{
-    return ((t->pending | t->proc->pending) & ~(t->sigmask & ~UNBLOCKABLE)) != 0;
-}
 
 long sys_rt_sigaction(struct lthread *t, const struct sysargs *s)
 {

@@ -14,9 +14,9 @@ static const char *const names[] = {
 #undef X
 };
 
-#define NSYSCALLS (sizeof names / sizeof names[0])
+_Static_assert(sizeof names / sizeof names[0] == NSYSCALLS, "NSYSCALLS counts syscall_list.h");
 
-static const syscall_fn handlers[NSYSCALLS] = {
+const syscall_fn syscall_handlers[NSYSCALLS] = {
     [17] = sys_getcwd,
     [23] = sys_dup,
     [24] = sys_dup3,
@@ -169,10 +169,9 @@ static const syscall_fn handlers[NSYSCALLS] = {
 
 static bool logged[NSYSCALLS];
 
-long syscall_dispatch(struct lthread *t, const struct sysargs *s)
+long syscall_unknown(struct lthread *t, const struct sysargs *s)
 {
-    if (s->nr < NSYSCALLS && handlers[s->nr])
-        return handlers[s->nr](t, s);
+    (void)t;
     if (s->nr < NSYSCALLS && !logged[s->nr]) {
         logged[s->nr] = true;
         debug_printf("posix: %s (%lu) is not implemented: ENOSYS\n",
