@@ -203,13 +203,24 @@ long mm_copy_out(struct lproc *p, uint64_t dst, const void *src, uint64_t len)
     return copy(p, dst, (void *)src, len, MICA_COPY_TO);
 }
 
+/* In pieces of up to STRING_PIECE bytes that never cross a page, so that
+ * reading past the terminator never touches a page the string does not. */
+#define STRING_PIECE 128
+
 long mm_copy_string(struct lproc *p, char *dst, uint64_t src, uint64_t max)
 {
-    for (uint64_t i = 0; i < max; i++) {
-        if (mm_copy_in(p, &dst[i], src + i, 1) != 1)
+    for (uint64_t i = 0; i < max;) {
+        uint64_t n = PAGE - ((src + i) & (PAGE - 1));
+        if (n > STRING_PIECE)
+            n = STRING_PIECE;
+        if (n > max - i)
+            n = max - i;
+        if (mm_copy_in(p, &dst[i], src + i, n) != (long)n)
             return -EFAULT;
-        if (!dst[i])
-            return (long)i;
+        size_t len = strnlen(&dst[i], n);
+        if (len < n)
+            return (long)(i + len);
+        i += n;
     }
     return -ENAMETOOLONG;
 }

@@ -83,11 +83,18 @@ const char *device_name(enum ofile_kind kind)
 /* Where "/" leads p: its chroot, or the file system's root. */
 static long root_dir(struct lproc *p, struct fs_fileid *dir)
 {
+    static struct fs_fileid fs_root_dir;       /* fs's root never changes */
     if (p && p->fs.root.ino) {
         *dir = p->fs.root;
         return 0;
     }
-    return fs_root(FS_EP, dir);
+    if (!fs_root_dir.ino) {
+        long err = fs_root(FS_EP, &fs_root_dir);
+        if (err)
+            return err;
+    }
+    *dir = fs_root_dir;
+    return 0;
 }
 
 static bool same_file(struct fs_fileid a, struct fs_fileid b)
@@ -151,7 +158,7 @@ static long walk(struct lproc *p, struct fs_fileid dir, const char *path, bool f
         }
         struct fs_fileid next;
         uint32_t next_mode;
-        long err = fs_lookup(FS_EP, cur, s, len, &next, &next_mode);
+        long err = nc_lookup(cur, s, len, &next, &next_mode);
         if (err)
             return err;
         if (is_link(next_mode) && (!last || follow || trailing)) {
@@ -511,6 +518,7 @@ long sys_mknodat(struct lthread *t, const struct sysargs *s)
 static long unlink_name(struct fs_fileid dir, const char *name, size_t len)
 {
     struct fs_fileid id, gone;
+    nc_forget(dir, name, len);
     if (!file_any_open() || fs_lookup(FS_EP, dir, name, len, &id, NULL) < 0 ||
         !file_is_open(id))
         return fs_unlink(FS_EP, dir, name, len);
@@ -537,8 +545,10 @@ long sys_unlinkat(struct lthread *t, const struct sysargs *s)
         return err;
     if (len == 1 && name[0] == '.')
         return -EINVAL;
-    if (flags & AT_REMOVEDIR)
+    if (flags & AT_REMOVEDIR) {
+        nc_flush();              /* the directory's own entries, and its ".." */
         return fs_rmdir(FS_EP, dir, name, len);
+    }
     return unlink_name(dir, name, len);
 }
 
@@ -562,6 +572,7 @@ long sys_renameat2(struct lthread *t, const struct sysargs *s)
         return err;
     if ((flen == 1 && fname[0] == '.') || (flen == 2 && !memcmp(fname, "..", 2)))
         return -EINVAL;
+    nc_flush();                  /* both names, and a moved directory's ".." */
     return fs_rename(FS_EP, fdir, fname, flen, tdir, tname, tlen,
                      flags & RENAME_NOREPLACE ? FS_RENAME_NOREPLACE : 0);
 }
@@ -658,6 +669,8 @@ static long setattr_at(struct lthread *t, int dirfd, uint64_t path, bool follow,
         return 0;
     if ((err = namei(t->proc, dirfd, path_buf, follow, &id, 0)))
         return err;
+    if (sa->mask & (FS_SET_MODE | FS_SET_UID | FS_SET_GID))
+        nc_forget_file(id);      /* its cached mode */
     return fs_setattr(FS_EP, id, sa, 0);
 }
 
@@ -666,7 +679,11 @@ static long setattr_fd(struct lthread *t, uint64_t fd, const struct fs_setattr *
     struct ofile *f = file_get(t->proc, fd);
     if (!f)
         return -EBADF;
-    return f->kind == OF_FILE ? fs_setattr(FS_EP, f->id, sa, 0) : 0;
+    if (f->kind != OF_FILE)
+        return 0;
+    if (sa->mask & (FS_SET_MODE | FS_SET_UID | FS_SET_GID))
+        nc_forget_file(f->id);   /* its cached mode */
+    return fs_setattr(FS_EP, f->id, sa, 0);
 }
 
 long sys_fchmodat(struct lthread *t, const struct sysargs *s)
@@ -847,7 +864,7 @@ long dir_path(struct lproc *p, struct fs_fileid dir, char *out)
         return err;
     tmp[0] = '\0';
     for (int depth = 0; !same_file(cur, root) && depth < 256; depth++) {
-        err = fs_lookup(FS_EP, cur, "..", 2, &parent, 0);
+        err = nc_lookup(cur, "..", 2, &parent, 0);
         if (!err)
             err = name_in_parent(cur, parent, name);
         if (err)

@@ -510,6 +510,13 @@ const char *device_name(enum ofile_kind kind);
 /* The path of directory dir as p sees it (from its ".." links). */
 long dir_path(struct lproc *p, struct fs_fileid dir, char *out);
 
+/* namecache.c: fs_lookup through the name cache, and its upkeep. */
+long nc_lookup(struct fs_fileid dir, const char *name, size_t len, struct fs_fileid *out,
+               uint32_t *mode);
+void nc_forget(struct fs_fileid dir, const char *name, size_t len);
+void nc_forget_file(struct fs_fileid file);
+void nc_flush(void);
+
 /* procfs.c */
 bool procfs_path(const char *path);
 long procfs_namei(struct lproc *self, const char *path, bool follow, struct fs_fileid *out,

@@ -144,10 +144,55 @@ static void proc_self(void)
         fclose(f);
 }
 
+/* posix keeps a cache of names: every change of a name or a mode shows at
+ * once through paths looked up before. */
+static void name_cache(void)
+{
+    struct stat a, b;
+    mkdir("/tmp", 0777);
+    EXPECT(mkdir("/tmp/nc", 0755) == 0 && mkdir("/tmp/nc/d1", 0755) == 0 &&
+           mkdir("/tmp/nc/x", 0755) == 0);
+    write_file("/tmp/nc/d1/f", "one");
+    EXPECT(stat("/tmp/nc/d1/f", &a) == 0);
+    /* rename: the old path goes, the new one comes. */
+    EXPECT(rename("/tmp/nc/d1", "/tmp/nc/d2") == 0);
+    errno = 0;
+    EXPECT(stat("/tmp/nc/d1/f", &b) == -1 && errno == ENOENT);
+    EXPECT(stat("/tmp/nc/d2/f", &b) == 0 && b.st_ino == a.st_ino);
+    /* A moved directory's ".." follows it. */
+    EXPECT(chdir("/tmp/nc/d2") == 0 && stat("..", &a) == 0 && stat("/tmp/nc", &b) == 0 &&
+           a.st_ino == b.st_ino);
+    EXPECT(rename("/tmp/nc/d2", "/tmp/nc/x/d2") == 0);
+    EXPECT(stat("..", &a) == 0 && stat("/tmp/nc/x", &b) == 0 && a.st_ino == b.st_ino);
+    EXPECT(chdir("/") == 0);
+    /* unlink, then a new file of the same name. */
+    EXPECT(stat("/tmp/nc/x/d2/f", &a) == 0 && unlink("/tmp/nc/x/d2/f") == 0);
+    errno = 0;
+    EXPECT(stat("/tmp/nc/x/d2/f", &b) == -1 && errno == ENOENT);
+    write_file("/tmp/nc/x/d2/f", "two!");
+    EXPECT(stat("/tmp/nc/x/d2/f", &b) == 0 && b.st_size == 4);
+    /* A mode change shows in access. */
+    EXPECT(chmod("/tmp/nc/x/d2/f", 0755) == 0 && access("/tmp/nc/x/d2/f", X_OK) == 0);
+    EXPECT(chmod("/tmp/nc/x/d2/f", 0644) == 0);
+    errno = 0;
+    EXPECT(access("/tmp/nc/x/d2/f", X_OK) == -1 && errno == EACCES);
+    int fd = open("/tmp/nc/x/d2/f", O_RDONLY);
+    EXPECT(fd >= 0 && fchmod(fd, 0700) == 0 && access("/tmp/nc/x/d2/f", X_OK) == 0);
+    close(fd);
+    /* rmdir, then a new directory of the same name. */
+    EXPECT(unlink("/tmp/nc/x/d2/f") == 0 && rmdir("/tmp/nc/x/d2") == 0);
+    errno = 0;
+    EXPECT(stat("/tmp/nc/x/d2", &a) == -1 && errno == ENOENT);
+    EXPECT(mkdir("/tmp/nc/x/d2", 0700) == 0 && stat("/tmp/nc/x/d2", &a) == 0 &&
+           (a.st_mode & 0777) == 0700);
+    EXPECT(rmdir("/tmp/nc/x/d2") == 0 && rmdir("/tmp/nc/x") == 0 && rmdir("/tmp/nc") == 0);
+}
+
 static const struct test_case cases[] = {
     { "chroot_jail", chroot_jail },
     { "copy_range", copy_range },
     { "proc_self", proc_self },
+    { "name_cache", name_cache },
 };
 
 int main(int argc, char **argv)
