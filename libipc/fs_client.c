@@ -222,6 +222,21 @@ long fs_rename(long ep, struct fs_fileid from_dir, const char *from, size_t from
                 to_len, &m);
 }
 
+long fs_rename_keep(long ep, struct fs_fileid from_dir, const char *from, size_t from_len,
+                    struct fs_fileid to_dir, const char *to, size_t to_len, unsigned flags,
+                    struct fs_fileid *gone)
+{
+    struct mica_msg m;
+    if (!put_name(from, from_len, 0, 0, 0, 0))
+        return -ENAMETOOLONG;
+    lend(to, to_len, MICA_R_READ);
+    long r = call(ep, FS_RENAME, NAME_LEN, true, FS_PACK(from_dir), FS_PACK(to_dir),
+                  flags | FS_RENAME_KEEP, to_len, &m);
+    if (r == 1)
+        *gone = (struct fs_fileid){ (uint32_t)m.w[1], (uint32_t)m.w[2] };
+    return r;
+}
+
 long fs_readdir(long ep, struct fs_fileid dir, uint64_t cookie, struct fs_dirent *de)
 {
     struct mica_msg m;

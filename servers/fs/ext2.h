@@ -184,6 +184,11 @@ int ext2_rmdir(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t
  * an existing target is -EEXIST. */
 int ext2_rename(struct ext2 *fs, struct ext2_fileid from_dir, const char *from, size_t from_len,
                 struct ext2_fileid to_dir, const char *to, size_t to_len, bool noreplace);
+/* ext2_rename for a caller that has the target open: if it loses its last
+ * link it goes on the orphan list, and the answer is 1 with *gone set. */
+int ext2_rename_keep(struct ext2 *fs, struct ext2_fileid from_dir, const char *from,
+                     size_t from_len, struct ext2_fileid to_dir, const char *to, size_t to_len,
+                     bool noreplace, struct ext2_fileid *gone);
 int ext2_setattr(struct ext2 *fs, struct ext2_fileid f, const struct ext2_setattr *sa);
 /* Reads the entry at cookie (0 = first); returns 1 and fills *de, 0 at the
  * end. Cookies stay valid across modifications of other entries. */

@@ -19,6 +19,8 @@ struct rename_op {
     struct ext2_dirloc tgt_loc, slot;
     bool has_tgt;
     bool moving;                /* a directory to another parent */
+    bool keep;                  /* a replaced file the caller has open... */
+    bool orphaned;              /* ... went on the orphan list */
 };
 
 /* The parent of directory dir, from its "..". */
@@ -146,7 +148,11 @@ static int drop_target(struct ext2 *fs, struct rename_op *op)
         op->tgt.i.i_links_count = 0;
         return ext2_release(fs, &op->tgt);
     }
-    if (--op->tgt.i.i_links_count == 0)
+    if (--op->tgt.i.i_links_count == 0 && op->keep) {
+        op->orphaned = true;
+        return ext2_orphan_add(fs, &op->tgt);
+    }
+    if (op->tgt.i.i_links_count == 0)
         return ext2_release(fs, &op->tgt);
     ext2_touch(fs, &op->tgt, EXT2_TOUCH_C);
     return ext2_iwrite(fs, &op->tgt);
@@ -179,13 +185,32 @@ static int rename_invoke(struct ext2 *fs, struct rename_op *op, const char *from
     return err ? err : werr ? werr : werr2;
 }
 
-int ext2_rename(struct ext2 *fs, struct ext2_fileid from_dir, const char *from, size_t from_len,
-                struct ext2_fileid to_dir, const char *to, size_t to_len, bool noreplace)
+static int rename_common(struct ext2 *fs, struct ext2_fileid from_dir, const char *from,
+                         size_t from_len, struct ext2_fileid to_dir, const char *to,
+                         size_t to_len, bool noreplace, struct ext2_fileid *gone)
 {
     struct rename_op op;
     memset(&op, 0, sizeof op);
+    op.keep = gone != NULL;
     int err = rename_check(fs, &op, from_dir, from, from_len, to_dir, to, to_len, noreplace);
     if (err)
         return err < 0 ? err : 0;
-    return (int)ext2_done(fs, rename_invoke(fs, &op, from, from_len, to, to_len));
+    err = (int)ext2_done(fs, rename_invoke(fs, &op, from, from_len, to, to_len));
+    if (err || !op.orphaned)
+        return err;
+    *gone = (struct ext2_fileid){ op.tgt.ino, op.tgt.i.i_generation };
+    return 1;
+}
+
+int ext2_rename(struct ext2 *fs, struct ext2_fileid from_dir, const char *from, size_t from_len,
+                struct ext2_fileid to_dir, const char *to, size_t to_len, bool noreplace)
+{
+    return rename_common(fs, from_dir, from, from_len, to_dir, to, to_len, noreplace, NULL);
+}
+
+int ext2_rename_keep(struct ext2 *fs, struct ext2_fileid from_dir, const char *from,
+                     size_t from_len, struct ext2_fileid to_dir, const char *to, size_t to_len,
+                     bool noreplace, struct ext2_fileid *gone)
+{
+    return rename_common(fs, from_dir, from, from_len, to_dir, to, to_len, noreplace, gone);
 }

@@ -179,11 +179,18 @@ long do_rename(struct request *r)
         if (second[i] == '/')
             return -EINVAL;
     struct fs_fileid a = FS_UNPACK(r->w[0]), b = FS_UNPACK(r->w[1]);
-    if (r->w[2] & ~(uint64_t)FS_RENAME_NOREPLACE)
+    if (r->w[2] & ~(uint64_t)(FS_RENAME_NOREPLACE | FS_RENAME_KEEP))
         return -EINVAL;
-    return ext2_rename(fs_ext2, (struct ext2_fileid){ a.ino, a.gen }, from.name, from.len,
-                       (struct ext2_fileid){ b.ino, b.gen }, second, to_len,
-                       (r->w[2] & FS_RENAME_NOREPLACE) != 0);
+    bool noreplace = (r->w[2] & FS_RENAME_NOREPLACE) != 0;
+    struct ext2_fileid from_dir = { a.ino, a.gen }, to_dir = { b.ino, b.gen }, gone;
+    if (!(r->w[2] & FS_RENAME_KEEP))
+        return ext2_rename(fs_ext2, from_dir, from.name, from.len, to_dir, second, to_len,
+                           noreplace);
+    int e = ext2_rename_keep(fs_ext2, from_dir, from.name, from.len, to_dir, second, to_len,
+                             noreplace, &gone);
+    if (e == 1)
+        reply_fileid(r, 0, gone);
+    return e;
 }
 
 long do_readdir(struct request *r)

@@ -573,8 +573,18 @@ long sys_renameat2(struct lthread *t, const struct sysargs *s)
     if ((flen == 1 && fname[0] == '.') || (flen == 2 && !memcmp(fname, "..", 2)))
         return -EINVAL;
     nc_flush();                  /* both names, and a moved directory's ".." */
-    return fs_rename(FS_EP, fdir, fname, flen, tdir, tname, tlen,
-                     flags & RENAME_NOREPLACE ? FS_RENAME_NOREPLACE : 0);
+    unsigned fsflags = flags & RENAME_NOREPLACE ? FS_RENAME_NOREPLACE : 0;
+    /* A target that is open keeps working after it is replaced. */
+    struct fs_fileid target, gone;
+    if (!file_any_open() || fs_lookup(FS_EP, tdir, tname, tlen, &target, NULL) < 0 ||
+        !file_is_open(target))
+        return fs_rename(FS_EP, fdir, fname, flen, tdir, tname, tlen, fsflags);
+    err = fs_rename_keep(FS_EP, fdir, fname, flen, tdir, tname, tlen, fsflags, &gone);
+    if (err == 1) {
+        file_orphaned(gone);
+        err = 0;
+    }
+    return err;
 }
 
 long sys_linkat(struct lthread *t, const struct sysargs *s)

@@ -340,6 +340,13 @@ static void orphans(void)
     CHECK(ext2_read(im.fs, c, 0, back, 2) == 2 && memcmp(back, "cc", 2) == 0);
     CHECK(ext2_orphan_release(im.fs, a) == 0);
     CHECK(ext2_read(im.fs, c, 0, back, 2) == 2);
+    /* A rename that replaces an open file orphans it too. */
+    struct ext2_fileid x = put_file(&im, root_of(), "x", "xx", 2);
+    put_file(&im, root_of(), "y", "yy", 2);
+    CHECK(ext2_rename_keep(im.fs, root_of(), "y", 1, root_of(), "x", 1, false, &gone) == 1);
+    CHECK(gone.ino == x.ino && ext2_read(im.fs, x, 0, back, 2) == 2 && !memcmp(back, "xx", 2));
+    CHECK(ext2_orphan_release(im.fs, x) == 0);
+    CHECK(ext2_unlink(im.fs, root_of(), "x", 1) == 0);
     /* What a crash left open: freed at the next start. */
     CHECK(ext2_orphans_free(im.fs) == 0);
     CHECK(ext2_read(im.fs, c, 0, back, 2) == -ESTALE);

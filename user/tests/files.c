@@ -197,6 +197,16 @@ static void unlinked_open(void)
     EXPECT(waitpid(pid, &status, 0) == pid && status == 0);
     EXPECT(fstat(fd2, &st) == 0 && st.st_size == 12);
     close(fd2);
+    /* Replaced by a rename while open: the same. */
+    make_hello();
+    fd = open("a.txt", O_RDONLY);
+    int nfd = open("b.txt", O_CREAT | O_WRONLY, 0644);
+    EXPECT(nfd >= 0 && write(nfd, "new", 3) == 3 && close(nfd) == 0);
+    EXPECT(rename("b.txt", "a.txt") == 0);
+    EXPECT(pread(fd, buf, 5, 0) == 5 && !memcmp(buf, "hello", 5));
+    EXPECT(fstat(fd, &st) == 0 && st.st_nlink == 0);
+    close(fd);
+    EXPECT(unlink("a.txt") == 0);
     FILE *f = tmpfile();
     EXPECT(f && fputs("temporary", f) >= 0 && fflush(f) == 0);
     EXPECT(f && fseek(f, 0, SEEK_SET) == 0 && fgets(buf, sizeof buf, f) &&

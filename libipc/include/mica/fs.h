@@ -36,7 +36,8 @@
  * Open files that lose their last name: FS_UNLINK with FS_UNLINK_KEEP (the
  * client has the file open) keeps the inode on the disk's orphan list,
  * still usable by (ino, gen), and answers 1 (w1, w2: the file) when it
- * went there; FS_RELEASE frees it at the last close. A client that starts
+ * went there; FS_RENAME with FS_RENAME_KEEP does the same for a target it
+ * replaces; FS_RELEASE frees it at the last close. A client that starts
  * with no file open sends FS_ORPHANS_FREE to free what a crash left.
  */
 #ifndef MICA_FS_H
@@ -53,6 +54,7 @@
 #define FS_ARG_WORD    MICA_MSG_REGS     /* first IPC-buffer word of a struct */
 #define FS_RENAME_NOREPLACE 1u
 #define FS_UNLINK_KEEP 1u
+#define FS_RENAME_KEEP 2u
 
 enum fs_op {
     FS_ROOT = 1, FS_LOOKUP, FS_GETATTR, FS_SETATTR, FS_READ, FS_WRITE, FS_CREATE,
@@ -153,6 +155,11 @@ long fs_unlink(long ep, struct fs_fileid dir, const char *name, size_t len);
 /* Unlinks a file the caller has open: 1 and *gone if it became an orphan
  * (release it with fs_release at its last close), 0 if it has links left. */
 long fs_unlink_keep(long ep, struct fs_fileid dir, const char *name, size_t len,
+                    struct fs_fileid *gone);
+/* fs_rename replacing a target the caller has open: 1 and *gone if the
+ * target became an orphan. */
+long fs_rename_keep(long ep, struct fs_fileid from_dir, const char *from, size_t from_len,
+                    struct fs_fileid to_dir, const char *to, size_t to_len, unsigned flags,
                     struct fs_fileid *gone);
 long fs_release(long ep, struct fs_fileid f);
 long fs_orphans_free(long ep);
