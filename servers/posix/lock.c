@@ -27,6 +27,7 @@
 #define LOCK_UN     8
 #define O_ACCMODE   3
 #define END         UINT64_MAX       /* to the end of the file, however long */
+#define SYS_FCNTL   25               /* a waiting F_SETLKW (flock is 32) */
 
 struct rlock {
     int pid;                         /* 0: free */
@@ -121,7 +122,7 @@ static bool deadlock(const struct rlock *l, int pid)
     for (int i = 0; i < MAX_THREADS; i++) {
         struct lthread *w = &threads[i];
         if (!w->tid || w->proc->pid != l->pid || w->wait != WAIT_IPC || w->ipc_kind != SYSV_LOCK ||
-            w->ipc_nr != 25)
+            w->ipc_nr != SYS_FCNTL)
             continue;
         for (int k = 0; k < MAX_LOCKS; k++)
             if (locks[k].pid == pid && same(locks[k].id, l->id))

@@ -86,11 +86,10 @@ void shm_exit(void)
     collect();
 }
 
-static long seg_alloc(int i, uint64_t size)
+static long seg_alloc(int i, uint64_t size, int pid)
 {
     struct segment *sg = &segs[i];
-    *sg = (struct segment){ .size = size, .pages = (size + PAGE - 1) / PAGE,
-                            .cpid = in_service ? in_service->proc->pid : 0 };
+    *sg = (struct segment){ .size = size, .pages = (size + PAGE - 1) / PAGE, .cpid = pid };
     for (uint64_t c = 0; c * SHM_CHUNK < sg->pages; c++) {
         uint64_t n = sg->pages - c * SHM_CHUNK < SHM_CHUNK ? sg->pages - c * SHM_CHUNK : SHM_CHUNK;
         long f = slot_alloc();
@@ -107,7 +106,6 @@ static long seg_alloc(int i, uint64_t size)
 
 long sys_shmget(struct lthread *t, const struct sysargs *s)
 {
-    (void)t;
     uint64_t size = s->a[1];
     bool created;
     collect();
@@ -119,7 +117,7 @@ long sys_shmget(struct lthread *t, const struct sysargs *s)
             objs[i].used = false;
             return -EINVAL;
         }
-        long err = seg_alloc((int)i, size);
+        long err = seg_alloc((int)i, size, t->proc->pid);
         if (err)
             return err;
     } else if (size > segs[i].size) {
