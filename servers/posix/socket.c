@@ -9,7 +9,8 @@
  * each other's pipes. A call that must wait (recvfrom, accept, a send
  * to a full buffer) waits like a System V call (sysv.c) and is tried
  * again whenever any socket changes; SO_RCVTIMEO bounds it (EAGAIN).
- * Not here: poll on sockets, socket options beyond those below, MSG_PEEK.
+ * ppoll and pselect6 see a socket ready as Linux would. Not here: socket
+ * options beyond those below, MSG_PEEK, socketpair, IPv6.
  */
 #include "sysv.h"
 
@@ -78,9 +79,11 @@ static uint32_t swap32(uint32_t v)
 
 static bool loopback(uint32_t addr) { return (addr >> 24) == 127; }
 
+/* Something moved: waiting calls try again, and polls look again. */
 static void changed(void)
 {
     sysv_retry(SYSV_SOCK, 0);
+    poll_wake();
 }
 
 static struct sock *sock_of(struct lproc *p, uint64_t fd, long *err)
@@ -525,6 +528,19 @@ long sys_shutdown(struct lthread *t, const struct sysargs *s)
         changed();
     }
     return 0;
+}
+
+int16_t sock_events(const struct ofile *f)
+{
+    const struct sock *k = &socks[f->pipe];
+    if (k->listening)
+        return k->npending ? POLLIN : 0;
+    if (k->type == SOCK_DGRAM)
+        return (int16_t)(POLLOUT | (k->len ? POLLIN : 0));
+    if (k->peer < 0)                /* the peer closed: EOF; never connected: hangup */
+        return (int16_t)((k->peer_gone ? POLLIN : POLLOUT) | POLLHUP);
+    int16_t ev = socks[k->peer].len < SOCK_BUF ? POLLOUT : 0;
+    return (int16_t)(ev | (k->len ? POLLIN : 0));
 }
 
 void sock_close(struct ofile *f)

@@ -119,5 +119,7 @@ long sock_send(struct lthread *t, const struct sysargs *s, struct ofile *f, uint
 long sock_recv(struct lthread *t, const struct sysargs *s, struct ofile *f, uint64_t buf,
                uint64_t len, uint64_t flags, uint64_t from, uint64_t fromlen);
 void sock_close(struct ofile *f);
+/* POLLIN, POLLOUT, POLLHUP of a socket now. */
+int16_t sock_events(const struct ofile *f);
 
 #endif

@@ -4,6 +4,7 @@
  * a kernel timer set for the earliest deadline.
  */
 #include "posix.h"
+#include "sysv.h"
 
 #include "mica/runtime.h"
 #include "mica/spawn.h"
@@ -183,6 +184,8 @@ int16_t poll_events(const struct ofile *f)
     }
     if (f->kind == OF_EVENTFD)
         return eventfd_events(f);
+    if (f->kind == OF_SOCKET)
+        return sock_events(f);
     return POLLIN | POLLOUT;
 }
 

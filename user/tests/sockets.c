@@ -1,10 +1,11 @@
 /* IPv4 loopback sockets: UDP datagrams and a TCP stream between a parent
- * and its child, ports, timeouts, refusals and end of file. */
+ * and its child, ports, timeouts, refusals, poll and end of file. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -59,6 +60,8 @@ static void udp(void)
     tv.tv_usec = 0;
     tv.tv_sec = 5;
     EXPECT(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
+    struct pollfd pf = { s, POLLIN, 0 };
+    EXPECT(poll(&pf, 1, 5000) == 1 && pf.revents == POLLIN);
     EXPECT(recv(s, buf, sizeof buf, 0) == 3 && !memcmp(buf, "kid", 3));
     int status = -1;
     EXPECT(waitpid(pid, &status, 0) == pid && status == 0);
@@ -101,6 +104,9 @@ static void tcp(void)
     }
     EXPECT(got == 5 && !memcmp(buf, "hello", 5));
     EXPECT(write(a, "world", 5) == 5);
+    /* poll sees the child's close as readable (end of file). */
+    struct pollfd pf = { a, POLLIN, 0 };
+    EXPECT(poll(&pf, 1, 5000) == 1 && (pf.revents & POLLIN));
     EXPECT(read(a, buf, sizeof buf) == 0);         /* the child closed: end of file */
     int status = -1;
     EXPECT(waitpid(pid, &status, 0) == pid && status == 0);
