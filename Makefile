@@ -231,7 +231,7 @@ HOST_test_cmdline := kernel/cmdline.c
 HOST_test_fmt     := libipc/fmt.c
 HOST_test_runqueue := kernel/runqueue.c
 HOST_test_cspace  := kernel/object/cspace.c
-EXT2_CORE         := $(filter-out servers/fs/main.c servers/fs/table.c servers/fs/cache.c \
+EXT2_CORE         := $(filter-out servers/fs/main.c servers/fs/table.c servers/fs/cache.c servers/fs/journal.c \
                        servers/fs/request_%.c,$(wildcard servers/fs/*.c))
 HOST_test_ext2    := $(EXT2_CORE)
 HOST_fuzz_ext2    := $(EXT2_CORE)

@@ -19,8 +19,14 @@ static long request(long ep, enum blk_op op, uint64_t sector, uint32_t count,
         ib->grant_len = (uint64_t)count * BLK_SECTOR;
         ib->grant_rights = rights;
     }
-    struct mica_msg m = { .info = MICA_INFO(op, 2, 0, grant), .w = { sector, count } };
-    long err = mica_call(ep, &m);
+    /* Block requests are idempotent: one whose server died goes again to
+     * the next incarnation. */
+    struct mica_msg m;
+    long err;
+    do {
+        m = (struct mica_msg){ .info = MICA_INFO(op, 2, 0, grant), .w = { sector, count } };
+        err = mica_call(ep, &m);
+    } while (err == -EPEERDIED);
     if (err)
         return err;
     if (out)

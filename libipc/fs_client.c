@@ -18,6 +18,10 @@ static void lend(const void *buf, size_t len, unsigned rights)
     ib->grant_rights = rights;
 }
 
+/* Each name request carries a new id, so that a restarted fs answers a
+ * retry of a request its predecessor applied without applying it again. */
+static uint32_t last_reqid;
+
 /* Puts a name request in the IPC buffer; false if the name is too long. */
 static bool put_name(const char *name, size_t len, uint32_t mode, uint32_t uid, uint32_t gid,
                      uint32_t rdev)
@@ -30,16 +34,23 @@ static bool put_name(const char *name, size_t len, uint32_t mode, uint32_t uid, 
     n->uid = uid;
     n->gid = gid;
     n->rdev = rdev;
+    n->reqid = ++last_reqid ? last_reqid : ++last_reqid;
     memcpy(n->name, name, len);
     n->name[len] = '\0';
     return true;
 }
 
+/* A request whose server died before answering goes again, unchanged
+ * (the IPC buffer and the grant are as they were), to the next
+ * incarnation: the endpoint outlives the server. */
 static long call(long ep, enum fs_op op, unsigned len, bool grant, uint64_t w0, uint64_t w1,
                  uint64_t w2, uint64_t w3, struct mica_msg *m)
 {
-    *m = (struct mica_msg){ .info = MICA_INFO(op, len, 0, grant), .w = { w0, w1, w2, w3 } };
-    long err = mica_call(ep, m);
+    long err;
+    do {
+        *m = (struct mica_msg){ .info = MICA_INFO(op, len, 0, grant), .w = { w0, w1, w2, w3 } };
+        err = mica_call(ep, m);
+    } while (err == -EPEERDIED);
     return err ? err : (long)m->w[0];
 }
 

@@ -5,6 +5,7 @@
 
 #include "mica/errno.h"
 #include "mica/runtime.h"
+#include "mica/service.h"
 #include "mica/spawn.h"
 
 long server_defer(struct request *r)
@@ -31,15 +32,67 @@ long server_answer(long reply_slot, long result, uint64_t w1, uint64_t w2, uint6
     return err;
 }
 
+/* Who asked what: equal for a request and its retries. */
+static uint64_t request_key(const struct request *r)
+{
+    uint64_t h = r->badge * 0x9e3779b97f4a7c15ull ^ r->label;
+    for (int i = 0; i < MICA_MSG_REGS; i++)
+        h = (h ^ r->w[i]) * 0x100000001b3ull;
+    for (unsigned i = MICA_MSG_REGS; i < r->len; i++)
+        h = (h ^ r->mr[i]) * 0x100000001b3ull;
+    return h | 1;
+}
+
+/* A new incarnation: the request its predecessor was serving when it
+ * died takes the blame, unless root caused the death. */
+static void blame(struct service_state *st)
+{
+    if (st->current && !st->injected) {
+        if (st->suspect == st->current) {
+            st->strikes++;
+        } else {
+            st->suspect = st->current;
+            st->strikes = 1;
+        }
+    }
+    st->current = 0;
+    st->injected = 0;
+}
+
+/* A request that killed two incarnations is answered -EIO, never run a
+ * third time; any other becomes the one being served. */
+static bool poisoned(struct service_state *st, const struct request *r)
+{
+    uint64_t key = request_key(r);
+    if (st->suspect == key && st->strikes >= 2) {
+        debug_printf("server: request %lu killed the server twice: -EIO\n",
+                     (unsigned long)r->label);
+        st->suspect = 0;
+        st->strikes = 0;
+        return true;
+    }
+    st->current = key;
+    return false;
+}
+
 static long dispatch(const struct server_table *t, struct request *r)
 {
     if (r->label >= t->nhandlers || !t->handlers[r->label])
         return -ENOSYS;
+    struct service_state *st = service_state();
+    if (st && poisoned(st, r))
+        return -EIO;
+    long result;
+    if (t->before && t->before(r, &result))
+        return result;
     return t->handlers[r->label](r);
 }
 
 void server_run(long ep, const struct server_table *t)
 {
+    struct service_state *st = service_state();
+    if (st)
+        blame(st);
     struct mica_msg m = { 0 };
     long err = mica_recv(ep, &m);
     for (;;) {
@@ -48,6 +101,8 @@ void server_run(long ep, const struct server_table *t)
         if (err == 0 && MICA_INFO_LABEL(m.info) == MICA_LABEL_NOTIFY) {
             if (t->notify)
                 t->notify(m.badge);
+        } else if (err == 0 && MICA_INFO_LABEL(m.info) == SERVICE_PING) {
+            /* Root's heartbeat: being here to receive it was the answer. */
         } else if (err == 0) {
             r.label = MICA_INFO_LABEL(m.info);
             r.len = MICA_INFO_LEN(m.info);
@@ -57,8 +112,11 @@ void server_run(long ep, const struct server_table *t)
             for (int i = 0; i < MICA_MSG_REGS; i++)
                 r.w[i] = i < (int)r.len ? m.w[i] : 0;
             result = dispatch(t, &r);
+            r.reply[0] = (uint64_t)result;
             if (t->after)
                 t->after(&r);
+            if (st)
+                st->current = 0;
         }
         if (result == SERVER_DEFERRED) {
             m = (struct mica_msg){ 0 };

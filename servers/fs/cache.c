@@ -5,6 +5,13 @@
  * after a miss on the previous block reads ahead up to READ_AHEAD blocks in
  * one blk request. Dirty blocks are kept on a list and written, sorted, in
  * runs of consecutive blocks by cache_flush().
+ *
+ * The index (entries, buckets, the dirty list) is the heap root may
+ * corrupt on purpose (service inject fs corrupt). Each entry carries a
+ * check word over its block number and dirty flag, and every pointer is
+ * checked before it is followed; a mismatch stops fs with an illegal
+ * instruction, so it is restarted instead of writing a block where it
+ * does not belong.
  */
 #include "fs.h"
 
@@ -27,6 +34,7 @@ struct entry {
     struct entry *lru_prev;    /* towards the most recently used */
     struct entry *lru_next;
     bool dirty;
+    uint64_t check;            /* seal(block, dirty) */
 };
 
 static long blk_ep;
@@ -41,6 +49,41 @@ static uint64_t nbuckets;
 static uint8_t *data;          /* nentries blocks */
 static uint8_t *staging;       /* READ_AHEAD blocks */
 static uint64_t last_miss = NO_BLOCK;
+
+static uint64_t seal(const struct entry *e)
+{
+    return (e->block ^ (uint64_t)e->dirty << 63) * 0x9e3779b97f4a7c15ull + 0x5bd1e995;
+}
+
+static void set_block(struct entry *e, uint64_t block)
+{
+    e->block = block;
+    e->check = seal(e);
+}
+
+static void set_dirty(struct entry *e, bool dirty)
+{
+    e->dirty = dirty;
+    e->check = seal(e);
+}
+
+/* The index is not what fs wrote: stop before using it. */
+static void corrupt(void)
+{
+    debug_printf("fs: block cache index corrupt\n");
+    __builtin_trap();
+}
+
+/* e, about to be followed: a sealed entry of the array (or NULL). */
+static struct entry *valid(struct entry *e)
+{
+    if (!e)
+        return e;
+    uint64_t off = (uint64_t)((uintptr_t)e - (uintptr_t)entries);
+    if (off >= nentries * sizeof *e || off % sizeof *e || e->check != seal(e))
+        corrupt();
+    return e;
+}
 
 static long map_memory(uint64_t va, uint64_t bytes)
 {
@@ -78,7 +121,7 @@ int cache_init(long blk, uint32_t block_size, uint64_t max_blocks)
     data = (uint8_t *)(CACHE_VA + meta);
     staging = (uint8_t *)STAGING_VA;
     for (uint64_t i = 0; i < nentries; i++) {
-        entries[i].block = NO_BLOCK;
+        set_block(&entries[i], NO_BLOCK);
         entries[i].lru_prev = i ? &entries[i - 1] : NULL;
         entries[i].lru_next = i + 1 < nentries ? &entries[i + 1] : NULL;
     }
@@ -92,21 +135,21 @@ static void touch(struct entry *e)
 {
     if (e == mru)
         return;
-    e->lru_prev->lru_next = e->lru_next;
+    valid(e->lru_prev)->lru_next = valid(e->lru_next);
     if (e->lru_next)
         e->lru_next->lru_prev = e->lru_prev;
     else
         lru = e->lru_prev;
     e->lru_prev = NULL;
     e->lru_next = mru;
-    mru->lru_prev = e;
+    valid(mru)->lru_prev = e;
     mru = e;
 }
 
 static void mark_dirty(struct entry *e)
 {
     if (!e->dirty) {
-        e->dirty = true;
+        set_dirty(e, true);
         dirty[ndirty++] = e;
     }
 }
@@ -115,7 +158,7 @@ static void mark_clean(struct entry *e)
 {
     if (!e->dirty)
         return;
-    e->dirty = false;
+    set_dirty(e, false);
     for (uint64_t i = 0; i < ndirty; i++) {
         if (dirty[i] == e) {
             dirty[i] = dirty[--ndirty];
@@ -136,15 +179,19 @@ static struct entry **bucket(uint64_t block)
 
 static struct entry *find(uint64_t block)
 {
-    for (struct entry *e = *bucket(block); e; e = e->hash_next)
+    struct entry **b = bucket(block);
+    for (struct entry *e = valid(*b); e; e = valid(e->hash_next)) {
+        if (bucket(e->block) != b)
+            corrupt();
         if (e->block == block)
             return e;
+    }
     return NULL;
 }
 
 static void unhash(struct entry *e)
 {
-    for (struct entry **pp = bucket(e->block); *pp; pp = &(*pp)->hash_next) {
+    for (struct entry **pp = bucket(e->block); valid(*pp); pp = &(*pp)->hash_next) {
         if (*pp == e) {
             *pp = e->hash_next;
             return;
@@ -162,13 +209,13 @@ static int write_run(uint64_t first, uint64_t count, const uint8_t *buf)
 /* The least recently used entry, written back first if dirty. */
 static struct entry *victim(void)
 {
-    struct entry *e = lru;
+    struct entry *e = valid(lru);
     if (e->dirty && write_run(e->block, 1, data_of(e)))
         return NULL;
     mark_clean(e);
     if (e->block != NO_BLOCK)
         unhash(e);
-    e->block = NO_BLOCK;
+    set_block(e, NO_BLOCK);
     return e;
 }
 
@@ -177,7 +224,7 @@ static struct entry *insert(uint64_t block, const uint8_t *src)
     struct entry *e = victim();
     if (!e)
         return NULL;
-    e->block = block;
+    set_block(e, block);
     touch(e);
     memcpy(data_of(e), src, bs);
     e->hash_next = *bucket(block);
@@ -230,6 +277,16 @@ int cache_write(void *ctx, uint64_t block, const void *buf)
     return 0;
 }
 
+/* The dirty list, checked: sealed dirty entries, each once. */
+static void check_dirty(void)
+{
+    if (ndirty > nentries)
+        corrupt();
+    for (uint64_t i = 0; i < ndirty; i++)
+        if (!valid(dirty[i])->dirty || dirty[i]->block == NO_BLOCK)
+            corrupt();
+}
+
 static void sort_dirty(void)
 {
     for (uint64_t i = 1; i < ndirty; i++) {
@@ -241,16 +298,36 @@ static void sort_dirty(void)
     }
 }
 
+uint64_t cache_dirty(uint64_t *blocks, uint8_t *copy, uint64_t max)
+{
+    check_dirty();
+    if (ndirty > max)
+        return ndirty;
+    sort_dirty();
+    for (uint64_t i = 0; i < ndirty; i++) {
+        blocks[i] = dirty[i]->block;
+        memcpy(copy + i * bs, data_of(dirty[i]), bs);
+    }
+    return ndirty;
+}
+
+void cache_heap(void **base, uint64_t *len)
+{
+    *base = entries;
+    *len = (uint64_t)((uint8_t *)(dirty + nentries) - (uint8_t *)entries);
+}
+
 int cache_flush(void)
 {
     int err = 0;
+    check_dirty();
     sort_dirty();
     for (uint64_t i = 0; i < ndirty;) {
         /* A run of consecutive blocks, up to READ_AHEAD, in one request. */
         uint64_t n = 0, first = dirty[i]->block;
         while (i + n < ndirty && n < READ_AHEAD && dirty[i + n]->block == first + n) {
             memcpy(staging + n * bs, data_of(dirty[i + n]), bs);
-            dirty[i + n]->dirty = false;
+            set_dirty(dirty[i + n], false);
             n++;
         }
         if (write_run(first, n, staging))

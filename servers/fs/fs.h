@@ -1,14 +1,16 @@
 /*
  * The fs server's internals: the mounted ext2 core, the block cache it runs
- * on, and the request handlers. Durability: every request's dirty blocks
- * reach blk (and so the disk) before its reply is sent (fs_table.after),
- * so a restarted fs sees everything its predecessor acknowledged. Within
- * one request the cache writes back, so a bitmap or inode-table block
- * touched many times is written once.
+ * on, the journal and the request handlers. Durability: every request's
+ * dirty blocks reach blk (and so the disk) before its reply is sent, all
+ * of them or, should fs die on the way, none until the next incarnation
+ * finishes the job (journal.c); so a restarted fs sees everything its
+ * predecessor acknowledged. Within one request the cache writes back, so
+ * a bitmap or inode-table block touched many times is written once.
  */
 #ifndef FS_FS_H
 #define FS_FS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ext2.h"
@@ -27,6 +29,16 @@ int cache_read(void *ctx, uint64_t block, void *buf);
 int cache_write(void *ctx, uint64_t block, const void *buf);
 /* Writes every dirty block to blk; 0 or -EIO. */
 int cache_flush(void);
+/* The dirty blocks' numbers and contents, sorted, if there are at most
+ * max; returns how many there are. */
+uint64_t cache_dirty(uint64_t *blocks, uint8_t *copy, uint64_t max);
+/* The cache's index: the heap fs checks on every use. */
+void cache_heap(void **base, uint64_t *len);
+
+/* journal.c */
+int journal_init(long blk, uint32_t block_size);
+bool journal_before(struct request *r, long *result);
+void journal_after(struct request *r);
 
 /* request_*.c */
 long do_root(struct request *r);

@@ -49,13 +49,16 @@ int main(void *arg)
     if (ext2_size() > sizeof ext2_mem)
         err = "struct ext2 too large";
     else if (bs && cache_init(FS_SLOT_BLK, bs, free_pages * 4096 / 2 / bs) == 0 &&
-             ext2_mount(fs_ext2, &io, &err) == 0)
+             journal_init(FS_SLOT_BLK, bs) == 0 && ext2_mount(fs_ext2, &io, &err) == 0)
         err = 0;
     if (err) {
         debug_printf("fs: cannot mount: %s\n", err);
         return 1;
     }
     debug_printf("fs: ext2 mounted, %u-byte blocks\n", bs);
-    service_announce(SERVICE_FS);
+    void *heap;
+    uint64_t heap_len;
+    cache_heap(&heap, &heap_len);
+    service_announce_heap(SERVICE_FS, heap, heap_len);
     server_run(SERVICE_SLOT_EP, &fs_table);
 }

@@ -23,13 +23,9 @@ static const server_handler handlers[FS_OPS] = {
     [FS_ORPHANS_FREE] = do_orphans_free,
 };
 
-/* Every acknowledged change is on the disk before the reply goes. */
-static void after(struct request *r)
-{
-    (void)r;
-    cache_flush();
-}
-
+/* Every acknowledged change is on the disk before the reply goes, and a
+ * retried request is applied once (journal.c). */
 const struct server_table fs_table = {
-    .handlers = handlers, .nhandlers = FS_OPS, .after = after,
+    .handlers = handlers, .nhandlers = FS_OPS,
+    .before = journal_before, .after = journal_after,
 };

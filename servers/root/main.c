@@ -25,17 +25,17 @@ static void report_boot(void)
                  (unsigned long)(bootinfo->free_pages * 4), bootinfo->init);
 }
 
-/* Waits until s announces itself or dies; false if it died. */
-static bool wait_ready(struct server *s)
+/* Handles root's messages until s announces itself, or it has died
+ * (tries times, with the back-off of restart.c); false if it never did. */
+static bool wait_ready(struct server *s, unsigned tries)
 {
-    struct mica_msg m = { 0 };
+    struct mica_msg m = { 0 }, answer;
     int status;
-    while (s->running && !s->ready) {
+    while (!s->ready && (s->running || s->restart_pending) && s->quick_deaths < tries) {
         if (mica_recv(root_ep, &m))
             return false;
-        root_handle(MICA_INFO_LABEL(m.info), m.badge, m.w, &status);
-        if (MICA_INFO_LABEL(m.info) == ROOT_ANNOUNCE)
-            mica_reply(&(struct mica_msg){ .info = MICA_INFO(0, 1, 0, 0) });
+        if (root_handle(MICA_INFO_LABEL(m.info), m.badge, m.w, &answer, &status) == ROOT_ANSWER)
+            mica_reply(&answer);
     }
     return s->ready;
 }
@@ -75,8 +75,10 @@ static void start_servers(void)
             debug_printf("root: cannot start %s: %d\n", s->rights->name, err);
             continue;
         }
-        if (wait_ready(s))
+        if (wait_ready(s, 3))
             debug_printf("root: %s ready\n", s->rights->name);
+        else
+            debug_printf("root: %s did not start\n", s->rights->name);
     }
 }
 
@@ -107,13 +109,17 @@ static int serve(void)
     int status = 0;
     long err = mica_recv(root_ep, &m);
     for (;;) {
-        uint64_t label = MICA_INFO_LABEL(m.info);
-        if (!err && root_handle(label, m.badge, m.w, &status))
+        enum root_answer a = ROOT_NO_ANSWER;
+        uint64_t w[MICA_MSG_REGS];
+        memcpy(w, m.w, sizeof w);
+        if (!err)
+            a = root_handle(MICA_INFO_LABEL(m.info), m.badge, w, &m, &status);
+        if (a == ROOT_END)
             return status;
-        if (!err && label == ROOT_ANNOUNCE) {
-            m = (struct mica_msg){ .info = MICA_INFO(0, 1, 0, 0) };
+        if (a == ROOT_ANSWER) {
             err = mica_reply_recv(root_ep, &m);
         } else {
+            m = (struct mica_msg){ 0 };
             err = mica_recv(root_ep, &m);
         }
     }
@@ -127,7 +133,7 @@ int main(void *arg)
         return 1;
     }
     report_boot();
-    if (manager_init()) {
+    if (manager_init() || restart_init()) {
         debug_printf("root: out of memory\n");
         return 1;
     }

@@ -11,6 +11,8 @@
 #include "mica/sys.h"
 
 #define PROBE_VA  0x3c00000000ul
+#define STATE_VA  0x3d00000000ul         /* + id * STATE_STRIDE: state frames */
+#define STATE_STRIDE 0x10000000ul
 #define FAULT_BIT (1ull << 32)
 
 struct server servers[SERVICES];
@@ -71,6 +73,19 @@ static void read_rtc(void)
     }
 }
 
+/* Stops the disk: a reset ends the device's use of the queue and the
+ * buffers (virtio 1.1, 2.1), which a dead blk's memory held. */
+void disk_reset(void)
+{
+    if (disk_regs < 0 ||
+        mica_map(MICA_SLOT_SELF, disk_regs, PROBE_VA, MICA_R_READ | MICA_R_WRITE, 0))
+        return;
+    volatile uint32_t *r = (volatile uint32_t *)PROBE_VA;
+    r[0x70 / 4] = 0;                              /* Status */
+    __asm__ volatile("fence iorw, iorw" ::: "memory");
+    mica_unmap(MICA_SLOT_SELF, PROBE_VA);
+}
+
 int manager_init(void)
 {
     read_rtc();
@@ -128,11 +143,39 @@ static int console_caps(struct spawn_cap *caps, int *n)
     return 0;
 }
 
+/* The state frame, made once and mapped in root too; its header says
+ * which incarnation reads it. */
+static int state_frame(struct server *s)
+{
+    const struct server_rights *r = s->rights;
+    if (!s->state) {
+        uint64_t va = STATE_VA + r->id * STATE_STRIDE;
+        s->state = slot_alloc();
+        long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_FRAME, s->state, r->state_pages);
+        for (uint32_t i = 0; !err && i < r->state_pages; i++)
+            err = mica_map(MICA_SLOT_SELF, s->state, va + i * 4096ul,
+                           MICA_R_READ | MICA_R_WRITE, i);
+        if (err)
+            return (int)err;
+        s->state_va = (struct service_state *)va;
+        s->state_va->pages = r->state_pages;
+    }
+    s->state_va->generation = s->generation + 1;
+    return 0;
+}
+
 int server_start(struct server *s, const char *args)
 {
     const struct server_rights *r = s->rights;
     struct spawn_cap caps[8 + SERVICES];
     int n = 0;
+    if (r->state_pages) {
+        int e = state_frame(s);
+        if (e)
+            return e;
+        caps[n++] = (struct spawn_cap){ s->state, SERVICE_SLOT_STATE,
+                                        MICA_R_READ | MICA_R_WRITE, 0 };
+    }
     s->budget = slot_alloc();
     long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_BUDGET, s->budget, r->budget_pages);
     if (err)
@@ -150,10 +193,11 @@ int server_start(struct server *s, const char *args)
         caps[n++] = (struct spawn_cap){ MICA_SLOT_ARCHIVE, SERVICE_SLOT_FIRST, MICA_R_READ, 0 };
     if (r->device == NEED_CONSOLE && (err = console_caps(caps, &n)))
         return (int)err;
+    /* The badge names the client (fs keeps each client's last answer). */
     for (unsigned id = 1; id < SERVICES; id++)
-        if ((r->uses & USES(id)) && servers[id].ep > 0 && servers[id].ready)
+        if ((r->uses & USES(id)) && servers[id].ep > 0 && servers[id].served)
             caps[n++] = (struct spawn_cap){ servers[id].ep, SERVICE_SLOT_CLIENT(id),
-                                            MICA_R_WRITE, 0 };
+                                            MICA_R_WRITE, r->id };
     struct spawn_args a = {
         .name = r->name, .budget = s->budget, .child_budget = s->budget,
         .fault_ep = root_ep, .fault_badge = FAULT_BIT | r->id, .prio = r->prio,
@@ -163,8 +207,14 @@ int server_start(struct server *s, const char *args)
     err = spawn(&a, &s->child);
     if (err)
         return (int)err;
+    if ((err = restart_prepare(s))) {
+        spawn_destroy(&s->child);
+        return (int)err;
+    }
+    s->args = args;
     s->running = true;
     s->generation++;
+    s->started_ns = mica_monotonic_ns();
     return 0;
 }
 

@@ -6,10 +6,12 @@
 #include "root.h"
 
 const struct server_rights server_table[] = {
-    /* name    id             pages  prio device             uses / needs */
-    { "blk",   SERVICE_BLK,   1024,  200, NEED_VIRTIO_BLOCK, 0, 0 },
-    { "fs",    SERVICE_FS,    8192,  150, NEED_NONE,         USES(SERVICE_BLK), USES(SERVICE_BLK) },
-    { "posix", SERVICE_POSIX, 32768, 120, NEED_CONSOLE,      USES(SERVICE_FS), 0 },
+    /* name    id             pages  state prio device           uses / needs */
+    { "blk",   SERVICE_BLK,   1024,  1,   200, NEED_VIRTIO_BLOCK, 0, 0 },
+    /* fs's state frame holds its journal: a page, then 128 4-KiB blocks. */
+    { "fs",    SERVICE_FS,    8192,  129, 150, NEED_NONE,         USES(SERVICE_BLK),
+      USES(SERVICE_BLK) },
+    { "posix", SERVICE_POSIX, 32768, 1,   120, NEED_CONSOLE,      USES(SERVICE_FS), 0 },
 };
 
 const unsigned server_count = sizeof server_table / sizeof server_table[0];
@@ -17,5 +19,5 @@ const unsigned server_count = sizeof server_table / sizeof server_table[0];
 /* A native init (until the POSIX personality runs /sbin/init): a client
  * of blk and fs. */
 const struct server_rights init_rights = {
-    0, SERVICE_INIT, 4096, 100, NEED_NONE, USES(SERVICE_BLK) | USES(SERVICE_FS), 0,
+    0, SERVICE_INIT, 4096, 0, 100, NEED_NONE, USES(SERVICE_BLK) | USES(SERVICE_FS), 0,
 };

@@ -29,6 +29,14 @@
  *   FS_RELEASE   ino, gen      -           -          -                  -
  *   FS_ORPHANS_FREE -          -           -          -                  -
  *
+ * Restart: a client whose call fails with -EPEERDIED (fs died) sends the
+ * same request again. Reads, writes at an offset, setattr and lookups are
+ * idempotent; the requests that are not (create, mkdir, symlink, link,
+ * unlink, rmdir, rename) carry a request id in fs_name.reqid, and fs keeps
+ * the answer of each client's last such request with the blocks it
+ * changed (servers/fs/journal.c), so a retry gets that answer instead of
+ * being applied twice.
+ *
  * A symlink's target and a rename's new name (w3 = its length) come by a
  * readable grant. For FS_RENAME, w0 and w1 each pack an inode and
  * generation (FS_PACK); w2 holds FS_RENAME_NOREPLACE.
@@ -76,7 +84,7 @@ struct fs_name {
     uint32_t mode;                /* type and permission bits (create, mkdir) */
     uint32_t uid, gid;
     uint32_t rdev;
-    uint32_t pad;
+    uint32_t reqid;               /* the client's request id (exactly once) */
     char name[FS_NAME_MAX + 1];
 };
 

@@ -38,7 +38,10 @@ struct server_table {
     const server_handler *handlers;   /* indexed by label */
     unsigned nhandlers;
     void (*notify)(uint64_t bits);    /* a bound notification fired */
-    void (*after)(struct request *r); /* after each handler, before the reply */
+    /* Before the handler: true if it answered the request (*result). */
+    bool (*before)(struct request *r, long *result);
+    void (*after)(struct request *r); /* after each handler, before the reply;
+                                       * r->reply[0] holds the result */
 };
 
 /* Receives on ep forever. */
