@@ -176,12 +176,21 @@ $(BUSYBOX): tools/build-busybox.sh tools/busybox.config $(MUSL_CC)
 
 # The image: rootfs/, busybox with its applet links, /sbin/init, and the
 # Linux test programs in /usr/lib/mica/tests.
-DISK_INPUTS := $(ROOTFS_FILES) $(EXTRA_STAMP) $(BUSYBOX) $(B)/linux/init $(addprefix $(B)/linux/,$(LINUX_TESTS))
+DISK_INPUTS := $(ROOTFS_FILES) $(EXTRA_STAMP) $(BUSYBOX) $(B)/linux/init $(B)/linux/service \
+               $(B)/linux/churn $(addprefix $(B)/linux/,$(LINUX_TESTS))
 
 $(B)/linux/init: user/init/init.c $(MUSL_CC)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	$(Q)$(MUSL_CC) $(LINUX_CFLAGS) -o $@ $<
+
+# Linux programs of user/NAME/NAME.c: service (in /bin) and churn.
+$(B)/linux/service: user/service/service.c libipc/include/mica/service.h $(MUSL_CC)
+$(B)/linux/churn: user/churn/churn.c $(MUSL_CC)
+$(B)/linux/service $(B)/linux/churn:
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	$(Q)$(MUSL_CC) $(LINUX_CFLAGS) -Ilibipc/include -o $@ $<
 
 $(B)/disk.img: $(DISK_INPUTS) | $(SETUP)
 	@echo "  MKFS    $@"
@@ -195,6 +204,8 @@ $(B)/disk.img: $(DISK_INPUTS) | $(SETUP)
 	    [ "$$l" = /bin/busybox ] || [ "$$l" = /sbin/init ] || { \
 	    mkdir -p $(B)/stage$$(dirname $$l); ln -sfr $(B)/stage/bin/busybox $(B)/stage$$l; }; done
 	$(Q)$(CROSS)strip -o $(B)/stage/sbin/init $(B)/linux/init
+	$(Q)$(CROSS)strip -o $(B)/stage/bin/service $(B)/linux/service
+	$(Q)mkdir -p $(B)/stage/usr/lib/mica && $(CROSS)strip -o $(B)/stage/usr/lib/mica/churn $(B)/linux/churn
 	$(Q)mkdir -p $(B)/stage/usr/lib/mica/tests && for t in $(LINUX_TESTS); do \
 	    $(CROSS)strip -o $(B)/stage/usr/lib/mica/tests/$$t $(B)/linux/$$t; done
 	$(Q)$(if $(EXTRA),mkdir -p $(B)/stage/opt && cp -a $(EXTRA)/. $(B)/stage/opt/)

@@ -33,6 +33,8 @@ extern const struct server_table blk_table;
 
 /* request.c */
 void blk_requests_init(void);
+/* The queue of waiting jobs: the heap blk checks on every use. */
+void blk_heap(void **base, uint64_t *len);
 void blk_interrupt(uint64_t bits);
 long do_geometry(struct request *r);
 long do_read(struct request *r);

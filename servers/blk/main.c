@@ -48,9 +48,15 @@ int main(void *arg)
         debug_printf("blk: cannot bind the interrupt\n");
         return 1;
     }
+    /* A predecessor may have died between taking an interrupt and
+     * acknowledging it: the line would stay masked (-EINVAL if not). */
+    mica_irq_ack(BLK_SLOT_IRQ);
     debug_printf("blk: virtio-mmio v%u, %lu sectors%s, queue of %u\n",
                  blk.vq.version, (unsigned long)blk.sectors,
                  blk.read_only ? ", read-only" : "", blk.vq.qsize);
-    service_announce(SERVICE_BLK);
+    void *heap;
+    uint64_t heap_len;
+    blk_heap(&heap, &heap_len);
+    service_announce_heap(SERVICE_BLK, heap, heap_len);
     server_run(SERVICE_SLOT_EP, &blk_table);
 }

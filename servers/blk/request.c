@@ -4,6 +4,11 @@
  * status) and a 64 KiB DMA buffer; the client's data is copied between its
  * grant and that buffer, so the device only ever touches blk's memory.
  * The caller's reply right is saved while the request is in flight.
+ *
+ * The queue of waiting jobs is the heap root may corrupt on purpose
+ * (service inject blk corrupt): each job is sealed when queued and
+ * checked when started, so a flipped bit stops blk (to be restarted, its
+ * clients retrying) instead of sending a block where it does not belong.
  */
 #include "blk.h"
 
@@ -34,6 +39,7 @@ struct job {
     uint8_t op;              /* BLK_READ / WRITE / FLUSH */
     uint64_t sector;
     uint32_t count;
+    uint64_t seal;           /* over the fields above */
 };
 
 struct slot {
@@ -110,12 +116,30 @@ static void start(unsigned i, const struct job *j)
     virtio_submit(&blk.vq, (uint16_t)(3 * i));
 }
 
+static uint64_t seal(const struct job *j)
+{
+    uint64_t h = ((uint64_t)j->reply << 8 | j->op) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ j->sector) * 0x100000001b3ull;
+    return (h ^ j->count) * 0xbf58476d1ce4e5b9ull;
+}
+
+void blk_heap(void **base, uint64_t *len)
+{
+    *base = pending;
+    *len = sizeof pending;
+}
+
 /* Starts queued jobs while the device has room. */
 static void pump(void)
 {
     for (unsigned i = 0; i < depth && pending_count; i++) {
         if (slots[i].busy)
             continue;
+        if (pending_head >= PENDING_MAX || pending_count > PENDING_MAX ||
+            pending[pending_head].seal != seal(&pending[pending_head])) {
+            debug_printf("blk: request queue corrupt\n");
+            __builtin_trap();
+        }
         struct job j = pending[pending_head];
         pending_head = (pending_head + 1) % PENDING_MAX;
         pending_count--;
@@ -184,8 +208,9 @@ static long queue(struct request *r, uint8_t op)
     long reply = server_defer(r);
     if (reply < 0)
         return reply;
-    pending[(pending_head + pending_count) % PENDING_MAX] =
-        (struct job){ reply, op, r->w[0], (uint32_t)r->w[1] };
+    struct job *j = &pending[(pending_head + pending_count) % PENDING_MAX];
+    *j = (struct job){ reply, op, r->w[0], (uint32_t)r->w[1], 0 };
+    j->seal = seal(j);
     pending_count++;
     pump();
     return SERVER_DEFERRED;

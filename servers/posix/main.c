@@ -158,6 +158,12 @@ int main(void *arg)
             err = mica_recv(posix_ep, &m);
             continue;
         }
+        if (!err && MICA_INFO_LABEL(m.info) == SERVICE_PING) {
+            /* root's heartbeat: receiving it was the answer */
+            m = (struct mica_msg){ 0 };
+            err = mica_recv(posix_ep, &m);
+            continue;
+        }
         struct lthread *t = err ? NULL : thread_by_badge(m.badge);
         in_service = t;
         uint64_t start = mica_time();

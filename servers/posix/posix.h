@@ -563,6 +563,8 @@ long sys_uname(struct lthread *t, const struct sysargs *s);
 long sys_clock_gettime(struct lthread *t, const struct sysargs *s);
 long sys_getrandom(struct lthread *t, const struct sysargs *s);
 long sys_getuid(struct lthread *t, const struct sysargs *s);
+/* service.c */
+long sys_service(struct lthread *t, const struct sysargs *s);
 long sys_sched_yield(struct lthread *t, const struct sysargs *s);
 long sys_sched_getaffinity(struct lthread *t, const struct sysargs *s);
 long sys_getresuid(struct lthread *t, const struct sysargs *s);

@@ -171,7 +171,8 @@ static bool logged[NSYSCALLS];
 
 long syscall_unknown(struct lthread *t, const struct sysargs *s)
 {
-    (void)t;
+    if (s->nr == SERVICE_LINUX_SYSCALL)
+        return sys_service(t, s);
     if (s->nr < NSYSCALLS && !logged[s->nr]) {
         logged[s->nr] = true;
         debug_printf("posix: %s (%lu) is not implemented: ENOSYS\n",

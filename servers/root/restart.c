@@ -29,7 +29,7 @@
 #define INJECT_VA      0x3b00000000ul   /* in every server */
 #define ROOT_INJECT_VA 0x3c80000000ul
 #define TICK_NS        100000000ull     /* 100 ms */
-#define HANG_NS        2000000000ull    /* of user time without waiting */
+#define HANG_NS        1000000000ull    /* of user time without waiting */
 #define BACKOFF_NS     10000000ull      /* first delay after a start-up death */
 #define BACKOFF_MAX_NS 5000000000ull
 #define CORRUPT_BITS   8
@@ -215,8 +215,8 @@ static long corrupt(struct server *s)
 
 long restart_inject(struct server *s, enum service_fault kind)
 {
-    if (!s->running)
-        return -ESRCH;
+    if (!s->running || !s->ready)
+        return -EAGAIN;           /* between incarnations */
     if (kind < FAULT_SEGV || kind >= FAULT_KINDS)
         return -EINVAL;
     if (s->state_va)
