@@ -48,14 +48,35 @@ struct irq_handler *irq_get(struct budget *b, uint32_t irq, int *err)
     return h;
 }
 
+/* A new binding is a new driver: what the old one claimed and never
+ * acknowledged (it died, say) is completed, so the source fires again. */
 void irq_bind(struct irq_handler *h, struct notification *n, uint64_t bits)
 {
     if (h->ntfn)
         object_put(&h->ntfn->hdr);
+    if (h->in_service) {
+        h->in_service = false;
+        plic_complete(h->irq);
+    }
     h->ntfn = n;
     h->bits = bits ? bits : 1;
     object_get(&n->hdr);
     plic_enable(h->irq);
+}
+
+/* n is going (its last capability went): it gets no more interrupts,
+ * and the handlers no longer keep it, and the budget it was paid from,
+ * alive. The sources stay masked until someone binds them again. */
+void irq_drop_notification(struct notification *n)
+{
+    for (uint32_t i = 0; i < IRQ_MAX; i++) {
+        struct irq_handler *h = handlers[i];
+        if (!h || h->ntfn != n)
+            continue;
+        plic_disable(h->irq);
+        h->ntfn = NULL;
+        object_put(&n->hdr);
+    }
 }
 
 int irq_ack(struct irq_handler *h)

@@ -27,6 +27,7 @@ struct irq_handler {
 bool irq_deliver(uint32_t irq);
 struct irq_handler *irq_get(struct budget *b, uint32_t irq, int *err);
 void irq_bind(struct irq_handler *h, struct notification *n, uint64_t bits);
+void irq_drop_notification(struct notification *n);
 int irq_ack(struct irq_handler *h);
 struct object *irq_control(void);
 struct object *device_control(void);

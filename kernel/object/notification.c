@@ -3,6 +3,8 @@
  */
 #include "object/notification.h"
 
+#include "object/irq.h"
+
 #include "object/budget.h"
 #include "object/thread.h"
 #include "panic.h"
@@ -170,6 +172,7 @@ void notification_retire(struct object *o)
     }
     if (n->bound)
         notification_unbind(n->bound);
+    irq_drop_notification(n);    /* last: it may drop the last reference */
 }
 
 void notification_release(struct object *o)

@@ -99,7 +99,8 @@ static void try_start(struct server *s)
     s->restarts++;
     int err = server_start(s, s->args);
     if (err) {
-        debug_printf("root: cannot restart %s: %d\n", name_of(s), err);
+        debug_printf("root: cannot restart %s: %d (%ld pages free)\n", name_of(s), err,
+                     mica_budget_info(MICA_SLOT_BUDGET, 0));
         restart_death(s, MICA_FAULT_EXIT, 0, 0);
     }
 }
@@ -261,4 +262,6 @@ void restart_status(const struct server *s, struct service_status *out)
     out->last_pc = s->last_pc;
     out->last_addr = s->last_addr;
     out->last_recovery_ns = s->last_recovery_ns;
+    long free = mica_budget_info(MICA_SLOT_BUDGET, 0);
+    out->free_pages = free > 0 ? (uint64_t)free : 0;
 }

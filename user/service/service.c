@@ -49,9 +49,11 @@ static const char *death(uint32_t kind)
 
 static int status(void)
 {
+    struct service_status st;
+    if (service(ROOT_STATUS, SERVICE_BLK, 0, &st) == 0)
+        printf("root: %llu KiB of memory unspent\n", (unsigned long long)st.free_pages * 4);
     printf("%-8s %4s %8s %10s  %s\n", "NAME", "GEN", "RESTARTS", "UPTIME", "LAST FAULT");
     for (long id = 1; id < SERVICES; id++) {
-        struct service_status st;
         if (id == SERVICE_INIT || service(ROOT_STATUS, id, 0, &st))
             continue;
         printf("%-8s %4u %8u %9.3fs  ", st.name, st.generation, st.restarts,

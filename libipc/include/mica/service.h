@@ -95,6 +95,8 @@ struct service_status {
     uint64_t uptime_ns;            /* of the current incarnation */
     uint64_t last_pc, last_addr;
     uint64_t last_recovery_ns;     /* from that death to the new incarnation's announce */
+    uint64_t free_pages;           /* root's unspent memory: a dead incarnation's
+                                    * budget comes back to it whole */
 };
 
 /* The state frame, mapped (NULL if root gave none). */
