@@ -97,7 +97,7 @@ $(B)/native/%.elf: $$(call native_objs,$$*) $(B)/libipc.a libipc/user.ld
 # Linux test programs (user/tests/NAME.c), built static with the musl
 # toolchain; in the boot archive as bin/NAME until they live on the disk.
 LINUX_TESTS := $(patsubst user/tests/%.c,%,$(wildcard user/tests/*.c))
-LINUX_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11
+LINUX_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -Ilibipc/include
 
 $(B)/linux/%: user/tests/%.c user/tests/cases.h $(MUSL_CC)
 	@mkdir -p $(dir $@)
@@ -190,7 +190,7 @@ $(B)/linux/churn: user/churn/churn.c $(MUSL_CC)
 $(B)/linux/service $(B)/linux/churn:
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	$(Q)$(MUSL_CC) $(LINUX_CFLAGS) -Ilibipc/include -o $@ $<
+	$(Q)$(MUSL_CC) $(LINUX_CFLAGS) -o $@ $<
 
 $(B)/disk.img: $(DISK_INPUTS) | $(SETUP)
 	@echo "  MKFS    $@"
@@ -240,6 +240,7 @@ HOST_fuzz_archive := libipc/archive.c
 HOST_test_kalloc  := kernel/kalloc.c
 HOST_test_cmdline := kernel/cmdline.c
 HOST_test_fmt     := libipc/fmt.c
+HOST_test_poison  := libipc/poison.c
 HOST_test_runqueue := kernel/runqueue.c
 HOST_test_cspace  := kernel/object/cspace.c
 EXT2_CORE         := $(filter-out servers/fs/main.c servers/fs/table.c servers/fs/cache.c servers/fs/journal.c \

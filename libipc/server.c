@@ -4,6 +4,7 @@
 #include "mica/server.h"
 
 #include "mica/errno.h"
+#include "mica/poison.h"
 #include "mica/runtime.h"
 #include "mica/service.h"
 #include "mica/spawn.h"
@@ -22,8 +23,20 @@ long server_defer(struct request *r)
     return slot;
 }
 
+/* The first answer of an incarnation: when its clients got service back
+ * (root's restart figures). */
+static void note_answer(void)
+{
+    struct service_state *st = service_state();
+    if (st && !st->answered_instret) {
+        __asm__ volatile("rdinstret %0" : "=r"(st->answered_instret));
+        st->answered_ns = mica_monotonic_ns();
+    }
+}
+
 long server_answer(long reply_slot, long result, uint64_t w1, uint64_t w2, uint64_t w3)
 {
+    note_answer();
     struct mica_msg m = { .info = MICA_INFO(0, 4, 0, 0),
                           .w = { (uint64_t)result, w1, w2, w3 } };
     long err = mica_send(reply_slot, &m);
@@ -43,36 +56,15 @@ static uint64_t request_key(const struct request *r)
     return h | 1;
 }
 
-/* A new incarnation: the request its predecessor was serving when it
- * died takes the blame, unless root caused the death. */
-static void blame(struct service_state *st)
-{
-    if (st->current && !st->injected) {
-        if (st->suspect == st->current) {
-            st->strikes++;
-        } else {
-            st->suspect = st->current;
-            st->strikes = 1;
-        }
-    }
-    st->current = 0;
-    st->injected = 0;
-}
-
 /* A request that killed two incarnations is answered -EIO, never run a
- * third time; any other becomes the one being served. */
+ * third time (mica/poison.h); any other becomes the one being served. */
 static bool poisoned(struct service_state *st, const struct request *r)
 {
-    uint64_t key = request_key(r);
-    if (st->suspect == key && st->strikes >= 2) {
-        debug_printf("server: request %lu killed the server twice: -EIO\n",
-                     (unsigned long)r->label);
-        st->suspect = 0;
-        st->strikes = 0;
-        return true;
-    }
-    st->current = key;
-    return false;
+    if (!poison_check(st, request_key(r)))
+        return false;
+    debug_printf("server: request %lu killed the server twice: -EIO\n",
+                 (unsigned long)r->label);
+    return true;
 }
 
 static long dispatch(const struct server_table *t, struct request *r)
@@ -92,7 +84,7 @@ void server_run(long ep, const struct server_table *t)
 {
     struct service_state *st = service_state();
     if (st)
-        blame(st);
+        poison_blame(st);
     struct mica_msg m = { 0 };
     long err = mica_recv(ep, &m);
     for (;;) {
@@ -116,13 +108,14 @@ void server_run(long ep, const struct server_table *t)
             if (t->after)
                 t->after(&r);
             if (st)
-                st->current = 0;
+                poison_done(st);
         }
         if (result == SERVER_DEFERRED) {
             m = (struct mica_msg){ 0 };
             err = mica_recv(ep, &m);
             continue;
         }
+        note_answer();
         m.info = MICA_INFO(0, r.reply_len ? r.reply_len : MICA_MSG_REGS, 0, 0);
         m.w[0] = (uint64_t)result;
         for (int i = 1; i < MICA_MSG_REGS; i++)

@@ -117,6 +117,8 @@ bool journal_before(struct request *r, long *result)
     const struct answer *a = &j->answers[r->badge];
     if (a->reqid != reqid)
         return false;
+    debug_printf("fs: request %u of client %lu was applied before fs died: its answer "
+                 "comes from the journal\n", reqid, (unsigned long)r->badge);
     *result = a->result;
     for (int i = 0; i < 3; i++)
         r->reply[i + 1] = a->w[i];

@@ -112,6 +112,11 @@ void restart_death(struct server *s, uint64_t kind, uint64_t pc, uint64_t addr)
     s->last_pc = pc;
     s->last_addr = addr;
     s->died_ns = mica_monotonic_ns();
+    if (s->state_va) {
+        __asm__ volatile("rdinstret %0" : "=r"(s->state_va->died_instret));
+        s->state_va->died_ns = s->died_ns;
+        s->state_va->answered_instret = s->state_va->answered_ns = 0;
+    }
     if (s->rights->id == SERVICE_BLK)
         disk_reset();             /* before its buffers are freed */
     server_stop(s);
@@ -262,6 +267,11 @@ void restart_status(const struct server *s, struct service_status *out)
     out->last_pc = s->last_pc;
     out->last_addr = s->last_addr;
     out->last_recovery_ns = s->last_recovery_ns;
+    const struct service_state *st = s->state_va;
+    if (st && st->died_instret && st->answered_instret) {
+        out->answer_instret = st->answered_instret - st->died_instret;
+        out->answer_ns = st->answered_ns - st->died_ns;
+    }
     long free = mica_budget_info(MICA_SLOT_BUDGET, 0);
     out->free_pages = free > 0 ? (uint64_t)free : 0;
 }

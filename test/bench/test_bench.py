@@ -126,3 +126,12 @@ def test_fs(boot, tmp_path):
                     "-O", "none,filetype,sparse_super,large_file", str(img), "256M"],
                    check=True, capture_output=True)
     record(run_program(boot, "init=fsbench", disk=img, timeout=600))
+
+
+def test_restart(boot, tmp_path):
+    """restart_fs and restart_blk: guest instructions (and microseconds)
+    from a server's fault to the first request its new incarnation
+    answered, averaged over ten kills each (user/tests/restartbench.c)."""
+    img = tmp_path / "disk.img"
+    shutil.copy(BUILD / "disk.img", img)
+    record(run_program(boot, "init=/usr/lib/mica/tests/restartbench", disk=img, timeout=300))

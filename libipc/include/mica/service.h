@@ -75,6 +75,10 @@ struct service_state {
     uint64_t suspect;          /* server: a request that killed an incarnation */
     uint32_t strikes;          /* how many incarnations it killed */
     uint32_t pages;            /* root: size of the state frame */
+    uint64_t died_instret;     /* root: rdinstret when the predecessor died */
+    uint64_t died_ns;          /* root: ... and the monotonic clock */
+    uint64_t answered_instret; /* server: when it first answered a request */
+    uint64_t answered_ns;
 };
 
 /* Deaths that are not faults, in service_status.last_kind (faults are
@@ -97,6 +101,9 @@ struct service_status {
     uint64_t last_recovery_ns;     /* from that death to the new incarnation's announce */
     uint64_t free_pages;           /* root's unspent memory: a dead incarnation's
                                     * budget comes back to it whole */
+    uint64_t answer_instret;       /* from the last death to the first request the
+                                    * new incarnation answered (0: none yet) */
+    uint64_t answer_ns;
 };
 
 /* The state frame, mapped (NULL if root gave none). */
