@@ -36,10 +36,6 @@ static long share_memory(struct lproc *parent, struct lproc *child)
         if ((v->prot & MICA_R_WRITE) && mica_protect_range(parent->kproc, v->start, pages, ro) < 0)
             return -ENOMEM;
     }
-    /* The signal trampoline is no area: a child that runs a handler
-     * before any execve returns through it too. */
-    if (signal_map_trampoline(child))
-        return -ENOMEM;
     memcpy(child->vmas, parent->vmas, sizeof parent->vmas);
     child->nvmas = parent->nvmas;
     child->brk_start = parent->brk_start;
