@@ -25,9 +25,7 @@
 #include "mica/elf.h"
 #include "mica/string.h"
 
-/* Above everything it starts: root must run to notice a server that
- * spins, however high that server's priority. */
-#define FIRST_PRIO (PRIO_COUNT - 1)
+#define FIRST_PRIO 100
 
 extern const char boot_archive[], boot_archive_end[];
 

@@ -33,6 +33,7 @@
 #define BACKOFF_NS     10000000ull      /* first delay after a start-up death */
 #define BACKOFF_MAX_NS 5000000000ull
 #define CORRUPT_BITS   8
+#define ROOT_PRIO      255              /* the highest */
 
 /* The inject page: a routine every 16 bytes, by enum service_fault. */
 static const uint32_t inject_code[] = {
@@ -61,9 +62,14 @@ static uint64_t random64(void)
 
 int restart_init(void)
 {
+    /* Above every server it watches: a server that spins must not starve
+     * the heartbeat that finds it (the kernel starts root at 100). */
+    long err = mica_thread_configure(MICA_SLOT_THREAD, MICA_SLOT_IPC_BUFFER, ROOT_PRIO, "root");
+    if (err)
+        return (int)err;
     rng = mica_monotonic_ns() | 1;
     inject_frame = slot_alloc();
-    long err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_FRAME, inject_frame, 1);
+    err = mica_create(MICA_SLOT_BUDGET, MICA_OBJ_FRAME, inject_frame, 1);
     if (!err)
         err = mica_map(MICA_SLOT_SELF, inject_frame, ROOT_INJECT_VA,
                        MICA_R_READ | MICA_R_WRITE, 0);

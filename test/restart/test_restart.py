@@ -105,18 +105,19 @@ def test_service_command(shell):
     assert "no fault kind bogus" in run(shell, "service inject fs bogus; echo rc=$?")
     assert "rc=1" in run(shell, "service kill nosuch 2>&1; echo rc=$?")
     assert "usage" in run(shell, "service 2>&1")
-    shell.sendline("service restart fs")
-    shell.expect(r"root: fs restarted after restart requested at pc 0: generation 2")
-    shell.expect(PROMPT)
-    shell.sendline("service inject blk hang")
-    shell.expect(r"root: blk restarted after hang \(no heartbeat\) at pc 3b00000020: generation 2")
-    shell.expect(PROMPT)
-    shell.sendline("service inject fs stack")
-    shell.expect(r"root: fs restarted after page fault at pc 3b00000034: generation 3")
-    shell.expect(PROMPT)
-    shell.sendline("service inject blk illegal")
-    shell.expect(r"root: blk restarted after illegal instruction at pc 3b00000010: generation 3")
-    shell.expect(PROMPT)
+    # The death is reported when it happens, before or after the prompt.
+    for i, (command, line) in enumerate((
+            ("service restart fs", r"fs restarted after restart requested at pc 0: generation 2"),
+            ("service inject blk hang",
+             r"blk restarted after hang \(no heartbeat\) at pc 3b00000020: generation 2"),
+            ("service inject fs stack", r"fs restarted after page fault at pc 3b00000034: generation 3"),
+            ("service inject blk illegal",
+             r"blk restarted after illegal instruction at pc 3b00000010: generation 3"))):
+        shell.sendline(command)
+        shell.expect("root: " + line)
+        shell.sendline(f"echo synced {i}")   # past the command's prompt
+        shell.expect(rf"\nsynced {i}")
+        shell.expect(PROMPT)
     status = run(shell, "service status")
     assert re.search(r"^fs\s+3\s+2\s.*page fault at pc 0x3b00000034", status, re.M), status
     assert run(shell, "ls / | wc -l").strip().isdigit()
