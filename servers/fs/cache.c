@@ -47,6 +47,7 @@ static uint64_t ndirty;
 static struct entry **buckets;
 static uint64_t nbuckets;
 static uint8_t *data;          /* nentries blocks */
+static uint64_t mapped_from;   /* entries from here on have their data mapped */
 static uint8_t *staging;       /* READ_AHEAD blocks */
 static uint64_t last_miss = NO_BLOCK;
 
@@ -112,9 +113,11 @@ int cache_init(long blk, uint32_t block_size, uint64_t max_blocks)
     uint64_t meta = nentries * sizeof(struct entry) + nbuckets * sizeof(struct entry *) +
                     nentries * sizeof(struct entry *);
     meta = (meta + PAGE - 1) & ~(PAGE - 1);
-    if (map_memory(CACHE_VA, meta + nentries * bs) ||
-        map_memory(STAGING_VA, READ_AHEAD * (uint64_t)bs))
+    /* The blocks' memory is mapped as the cache fills (backed()), so a
+     * new incarnation starts without mapping and zeroing all of it. */
+    if (map_memory(CACHE_VA, meta) || map_memory(STAGING_VA, READ_AHEAD * (uint64_t)bs))
         return -ENOMEM;
+    mapped_from = nentries;
     entries = (struct entry *)CACHE_VA;
     buckets = (struct entry **)(entries + nentries);
     dirty = buckets + nbuckets;
@@ -219,10 +222,29 @@ static struct entry *victim(void)
     return e;
 }
 
+/* e's block memory is mapped. The LRU list starts with the entries in
+ * descending order, so they are first used in that order and the mapped
+ * part grows down, BACK_CHUNK blocks at a time. */
+#define BACK_CHUNK 16
+
+static bool backed(const struct entry *e)
+{
+    uint64_t i = (uint64_t)(e - entries);
+    if (i >= mapped_from)
+        return true;
+    uint64_t from = i > BACK_CHUNK ? i - BACK_CHUNK : 0;
+    uint64_t start = (uint64_t)data + (from * bs & ~(PAGE - 1));
+    uint64_t end = (uint64_t)data + mapped_from * bs;
+    if (map_memory(start, end - start))
+        return false;
+    mapped_from = (start - (uint64_t)data) / bs;
+    return true;
+}
+
 static struct entry *insert(uint64_t block, const uint8_t *src)
 {
     struct entry *e = victim();
-    if (!e)
+    if (!e || !backed(e))
         return NULL;
     set_block(e, block);
     touch(e);
