@@ -96,3 +96,36 @@ def run_host(cmd, timeout=300):
                        stderr=subprocess.STDOUT, timeout=timeout, text=True,
                        errors="replace")
     return p.returncode, p.stdout
+
+
+PROMPT = r"# $"
+
+
+@pytest.fixture
+def shell(boot, tmp_path):
+    """The busybox shell on a fresh copy of build/disk.img (m.image)."""
+    import shutil
+    img = tmp_path / "disk.img"
+    shutil.copy(BUILD / "disk.img", img)
+    m = boot(disk=img, timeout=120)
+    m.expect(r"Welcome to Mica")
+    m.expect(PROMPT)
+    m.image = img
+    return m
+
+
+def shell_run(m, command, timeout=120):
+    """Runs a shell command; returns what it printed (between the echoed
+    line and the next prompt)."""
+    m.sendline(command)
+    m.expect(PROMPT, timeout=timeout)
+    return m.child.before.split("\n", 1)[-1].replace("\r", "")
+
+
+def shell_finish(m):
+    """exit 0 from the shell: the boot ends cleanly, e2fsck -fn passes."""
+    m.sendline("exit 0")
+    m.expect(r"init exited with status 0")
+    assert m.wait_exit() == 0
+    fsck = subprocess.run(["e2fsck", "-fn", str(m.image)], capture_output=True, text=True)
+    assert fsck.returncode == 0, fsck.stdout

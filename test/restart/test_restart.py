@@ -7,9 +7,8 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD
-
-PROMPT = r"# $"
+from conftest import BUILD, PROMPT, shell_finish
+from conftest import shell_run as run
 
 
 def fnv1a64(data):
@@ -67,21 +66,6 @@ def test_kill_fs_and_blk_under_load(boot, image):
     assert checked >= 6
 
 
-@pytest.fixture
-def shell(boot, image):
-    m = boot(disk=image, timeout=120)
-    m.expect(r"Welcome to Mica")
-    m.expect(PROMPT)
-    m.image = image
-    return m
-
-
-def run(m, command, timeout=120):
-    m.sendline(command)
-    m.expect(PROMPT, timeout=timeout)
-    return m.child.before.split("\n", 1)[-1].replace("\r", "")
-
-
 def test_posix_restart_brings_back_init_and_shell(shell):
     run(shell, "echo kept > /kept; sync")
     shell.sendline("service kill posix")
@@ -91,11 +75,7 @@ def test_posix_restart_brings_back_init_and_shell(shell):
     assert run(shell, "cat /kept").strip() == "kept"
     status = run(shell, "service status")
     assert re.search(r"posix\s+2\s+1\s", status), status
-    shell.sendline("exit 0")
-    shell.expect(r"init exited with status 0")
-    assert shell.wait_exit() == 0
-    fsck = subprocess.run(["e2fsck", "-fn", str(shell.image)], capture_output=True, text=True)
-    assert fsck.returncode == 0, fsck.stdout
+    shell_finish(shell)
 
 
 def test_service_command(shell):
