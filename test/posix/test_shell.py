@@ -2,41 +2,12 @@
 pexpect: pipelines, redirections, here-documents, a tree copied and
 checksummed, ^C, a script with functions and traps; afterwards the host
 reads what the shell wrote with debugfs, and e2fsck finds nothing to fix."""
-import shutil
 import subprocess
 import time
 
-import pytest
-
-from conftest import BUILD
-
-PROMPT = r"# $"
-
-
-@pytest.fixture
-def shell(boot, tmp_path):
-    img = tmp_path / "disk.img"
-    shutil.copy(BUILD / "disk.img", img)
-    m = boot(disk=img, timeout=120)
-    m.expect(r"Welcome to Mica")
-    m.expect(PROMPT)
-    m.image = img
-    return m
-
-
-def run(m, command, timeout=120):
-    m.sendline(command)
-    m.expect(PROMPT, timeout=timeout)
-    # What the command printed: between the echoed line and the prompt.
-    return m.child.before.split("\n", 1)[-1].replace("\r", "")
-
-
-def finish(m):
-    m.sendline("exit 0")
-    m.expect(r"init exited with status 0")
-    assert m.wait_exit() == 0
-    fsck = subprocess.run(["e2fsck", "-fn", str(m.image)], capture_output=True, text=True)
-    assert fsck.returncode == 0, fsck.stdout
+from conftest import PROMPT
+from conftest import shell_finish as finish
+from conftest import shell_run as run
 
 
 def test_pipeline_and_redirections(shell):
