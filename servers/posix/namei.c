@@ -823,19 +823,24 @@ static void set_cwd(struct lproc *p, struct fs_fileid dir, const char *path)
     memcpy(p->fs.cwd_path, joined, strlen(joined) + 1);
 }
 
+/* The directory a path argument names (into path_buf), for chdir and
+ * chroot. */
+static long path_dir(struct lthread *t, uint64_t upath, struct fs_fileid *id)
+{
+    uint32_t mode;
+    long err = read_path(t, upath, path_buf);
+    if (!err)
+        err = namei(t->proc, AT_FDCWD, path_buf, true, id, &mode);
+    return err ? err : is_dir(mode) ? 0 : -ENOTDIR;
+}
+
 long sys_chdir(struct lthread *t, const struct sysargs *s)
 {
     struct fs_fileid id;
-    uint32_t mode;
-    long err = read_path(t, s->a[0], path_buf);
+    long err = path_dir(t, s->a[0], &id);
     if (!err)
-        err = namei(t->proc, AT_FDCWD, path_buf, true, &id, &mode);
-    if (err)
-        return err;
-    if (!is_dir(mode))
-        return -ENOTDIR;
-    set_cwd(t->proc, id, path_buf);
-    return 0;
+        set_cwd(t->proc, id, path_buf);
+    return err;
 }
 
 long sys_fchdir(struct lthread *t, const struct sysargs *s)
@@ -917,14 +922,9 @@ long sys_getcwd(struct lthread *t, const struct sysargs *s)
 long sys_chroot(struct lthread *t, const struct sysargs *s)
 {
     struct fs_fileid id;
-    uint32_t mode;
-    long err = read_path(t, s->a[0], path_buf);
-    if (!err)
-        err = namei(t->proc, AT_FDCWD, path_buf, true, &id, &mode);
+    long err = path_dir(t, s->a[0], &id);
     if (err)
         return err;
-    if (!is_dir(mode))
-        return -ENOTDIR;
     t->proc->fs.root = id;
     t->proc->fs.cwd_path[0] = '\0';
     return 0;

@@ -86,11 +86,18 @@ static void changed(void)
     poll_wake();
 }
 
-static struct sock *sock_of(struct lproc *p, uint64_t fd, long *err)
+/* fd's open file if it is a socket; else NULL with *err. */
+static struct ofile *socket_file(struct lproc *p, uint64_t fd, long *err)
 {
     struct ofile *f = file_get(p, fd);
     *err = !f ? -EBADF : f->kind != OF_SOCKET ? -ENOTSOCK : 0;
-    return *err ? NULL : &socks[f->pipe];
+    return *err ? NULL : f;
+}
+
+static struct sock *sock_of(struct lproc *p, uint64_t fd, long *err)
+{
+    struct ofile *f = socket_file(p, fd, err);
+    return f ? &socks[f->pipe] : NULL;
 }
 
 static bool nonblocking(struct lproc *p, uint64_t fd, uint64_t flags)
@@ -492,22 +499,16 @@ long sock_recv(struct lthread *t, const struct sysargs *s, struct ofile *f, uint
 
 long sys_sendto(struct lthread *t, const struct sysargs *s)
 {
-    struct ofile *f = file_get(t->proc, s->a[0]);
-    if (!f)
-        return -EBADF;
-    if (f->kind != OF_SOCKET)
-        return -ENOTSOCK;
-    return sock_send(t, s, f, s->a[1], s->a[2], s->a[3], s->a[4], s->a[5]);
+    long err;
+    struct ofile *f = socket_file(t->proc, s->a[0], &err);
+    return f ? sock_send(t, s, f, s->a[1], s->a[2], s->a[3], s->a[4], s->a[5]) : err;
 }
 
 long sys_recvfrom(struct lthread *t, const struct sysargs *s)
 {
-    struct ofile *f = file_get(t->proc, s->a[0]);
-    if (!f)
-        return -EBADF;
-    if (f->kind != OF_SOCKET)
-        return -ENOTSOCK;
-    return sock_recv(t, s, f, s->a[1], s->a[2], s->a[3], s->a[4], s->a[5]);
+    long err;
+    struct ofile *f = socket_file(t->proc, s->a[0], &err);
+    return f ? sock_recv(t, s, f, s->a[1], s->a[2], s->a[3], s->a[4], s->a[5]) : err;
 }
 
 long sys_shutdown(struct lthread *t, const struct sysargs *s)

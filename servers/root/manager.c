@@ -13,7 +13,6 @@
 #define PROBE_VA  0x3c00000000ul
 #define STATE_VA  0x3d00000000ul         /* + id * STATE_STRIDE: state frames */
 #define STATE_STRIDE 0x10000000ul
-#define FAULT_BIT (1ull << 32)
 
 struct server servers[SERVICES];
 long root_ep;

@@ -11,8 +11,6 @@
 #include "mica/string.h"
 #include "mica/sys.h"
 
-#define FAULT_BIT (1ull << 32)
-
 static enum root_answer do_fault(struct server *s, uint64_t label, const uint64_t *w, int *status)
 {
     if (s->rights->id != SERVICE_INIT) {

@@ -145,23 +145,6 @@ void restart_death(struct server *s, uint64_t kind, uint64_t pc, uint64_t addr)
         try_start(s);
 }
 
-static const char *cause(const struct server *s)
-{
-    static const char *const names[] = {
-        [MICA_FAULT_SYSCALL] = "system call", [MICA_FAULT_PAGE] = "page fault",
-        [MICA_FAULT_ACCESS] = "access fault", [MICA_FAULT_ILLEGAL] = "illegal instruction",
-        [MICA_FAULT_MISALIGNED] = "misaligned access", [MICA_FAULT_BREAKPOINT] = "breakpoint",
-        [MICA_FAULT_EXIT] = "exit",
-    };
-    if (s->last_kind == SERVICE_DEATH_HANG)
-        return "hang (no heartbeat)";
-    if (s->last_kind == SERVICE_DEATH_RESTART)
-        return "restart requested";
-    if (s->last_kind < sizeof names / sizeof names[0] && names[s->last_kind])
-        return names[s->last_kind];
-    return "fault";
-}
-
 void restart_ready(struct server *s, uint64_t heap, uint64_t heap_len)
 {
     s->ready = s->served = true;
@@ -174,8 +157,8 @@ void restart_ready(struct server *s, uint64_t heap, uint64_t heap_len)
     s->last_recovery_ns = mica_monotonic_ns() - s->died_ns;
     uint64_t us = s->last_recovery_ns / 1000;
     debug_printf("root: %s restarted after %s at pc %lx: generation %u, recovered in "
-                 "%lu.%03lu ms\n", name_of(s), cause(s), (unsigned long)s->last_pc,
-                 s->generation, (unsigned long)(us / 1000), (unsigned long)(us % 1000));
+                 "%lu.%03lu ms\n", name_of(s), service_death_name(s->last_kind),
+                 (unsigned long)s->last_pc, s->generation, (unsigned long)(us / 1000), (unsigned long)(us % 1000));
 }
 
 /* Ping s; kill it if it has run HANG_NS without once waiting for work. */

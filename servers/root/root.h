@@ -40,6 +40,10 @@ struct server_rights {
 
 #define USES(id) (1u << (id))
 
+/* In the badge of a server's fault endpoint: the message is a fault (or
+ * exit), not a request. */
+#define FAULT_BIT (1ull << 32)
+
 extern const struct server_rights server_table[];
 extern const unsigned server_count;
 extern const struct server_rights init_rights;
@@ -65,7 +69,6 @@ struct server {
     uint64_t heap, heap_len;    /* announced: FAULT_CORRUPT's target */
     uint64_t busy_since;        /* its user time when last seen waiting */
     uint64_t last_kind, last_pc, last_addr, last_recovery_ns;
-    const char *last_cause;
 };
 
 extern struct server servers[SERVICES];

@@ -30,23 +30,6 @@ static long service(long op, long id, long kind, struct service_status *st)
     return syscall(SERVICE_LINUX_SYSCALL, op, id, kind, st);
 }
 
-static const char *death(uint32_t kind)
-{
-    static const char *const faults[] = {
-        [MICA_FAULT_SYSCALL] = "system call", [MICA_FAULT_PAGE] = "page fault",
-        [MICA_FAULT_ACCESS] = "access fault", [MICA_FAULT_ILLEGAL] = "illegal instruction",
-        [MICA_FAULT_MISALIGNED] = "misaligned access", [MICA_FAULT_BREAKPOINT] = "breakpoint",
-        [MICA_FAULT_EXIT] = "exit",
-    };
-    if (kind == SERVICE_DEATH_HANG)
-        return "hang";
-    if (kind == SERVICE_DEATH_RESTART)
-        return "restart";
-    if (kind < sizeof faults / sizeof faults[0] && faults[kind])
-        return faults[kind];
-    return "fault";
-}
-
 static int status(void)
 {
     struct service_status st;
@@ -61,7 +44,7 @@ static int status(void)
         if (!st.last_kind)
             printf("-\n");
         else
-            printf("%s at pc %#llx addr %#llx, recovered in %.3f ms\n", death(st.last_kind),
+            printf("%s at pc %#llx addr %#llx, recovered in %.3f ms\n", service_death_name(st.last_kind),
                    (unsigned long long)st.last_pc, (unsigned long long)st.last_addr,
                    st.last_recovery_ns / 1e6);
     }

@@ -86,6 +86,24 @@ struct service_state {
 #define SERVICE_DEATH_HANG    0x80    /* killed: no heartbeat */
 #define SERVICE_DEATH_RESTART 0x81    /* `service restart` */
 
+/* What a death is called: root's restart lines and `service status`. */
+static inline const char *service_death_name(uint64_t kind)
+{
+    static const char *const faults[] = {
+        [MICA_FAULT_SYSCALL] = "system call", [MICA_FAULT_PAGE] = "page fault",
+        [MICA_FAULT_ACCESS] = "access fault", [MICA_FAULT_ILLEGAL] = "illegal instruction",
+        [MICA_FAULT_MISALIGNED] = "misaligned access", [MICA_FAULT_BREAKPOINT] = "breakpoint",
+        [MICA_FAULT_EXIT] = "exit",
+    };
+    if (kind == SERVICE_DEATH_HANG)
+        return "hang (no heartbeat)";
+    if (kind == SERVICE_DEATH_RESTART)
+        return "restart requested";
+    if (kind < sizeof faults / sizeof faults[0] && faults[kind])
+        return faults[kind];
+    return "fault";
+}
+
 /* The Linux system call (not a Linux number) by which `service` asks posix
  * to forward one of ROOT_STATUS, ROOT_KILL, ROOT_RESTART to root:
  * a0 = op, a1 = service id, a2 = kind, a3 = struct service_status *. */
