@@ -90,6 +90,8 @@ void server_run(long ep, const struct server_table *t)
     for (;;) {
         struct request r = { 0 };
         long result = SERVER_DEFERRED;
+        if (st)
+            st->progress++;         /* root's heartbeat looks at it */
         if (err == 0 && MICA_INFO_LABEL(m.info) == MICA_LABEL_NOTIFY) {
             if (t->notify)
                 t->notify(m.badge);

@@ -148,7 +148,10 @@ int main(void *arg)
     uint64_t *mr = mica_ipcbuf()->mr;
     struct mica_msg m = { 0 };
     long err = mica_recv(posix_ep, &m);
+    struct service_state *st = service_state();
     for (;;) {
+        if (st)
+            st->progress++;         /* root's heartbeat looks at it */
         if (!err && MICA_INFO_LABEL(m.info) == MICA_LABEL_NOTIFY) {
             if (m.badge & POSIX_CONSOLE_BIT)
                 console_interrupt();

@@ -161,13 +161,17 @@ void restart_ready(struct server *s, uint64_t heap, uint64_t heap_len)
                  (unsigned long)s->last_pc, s->generation, (unsigned long)(us / 1000), (unsigned long)(us % 1000));
 }
 
-/* Ping s; kill it if it has run HANG_NS without once waiting for work. */
+/* Ping s; kill it if it has run HANG_NS without once waiting for work
+ * or finishing a message (a busy server always has the next one queued,
+ * so the ping alone would find it never waiting). */
 static void heartbeat(struct server *s)
 {
     struct mica_msg m = { .info = MICA_INFO(SERVICE_PING, 0, 0, 0) };
     uint64_t ran = (uint64_t)mica_thread_time(s->child.thread);
-    if (mica_nbsend(s->ep, &m) == 0) {
+    uint64_t progress = s->state_va ? s->state_va->progress : 0;
+    if (mica_nbsend(s->ep, &m) == 0 || progress != s->progress) {
         s->busy_since = ran;
+        s->progress = progress;
         return;
     }
     if (ran - s->busy_since < ns_to_ticks(HANG_NS))

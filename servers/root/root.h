@@ -67,7 +67,9 @@ struct server {
     uint64_t started_ns, died_ns, restart_at_ns;
     bool restart_pending;
     uint64_t heap, heap_len;    /* announced: FAULT_CORRUPT's target */
-    uint64_t busy_since;        /* its user time when last seen waiting */
+    uint64_t busy_since;        /* its user time when last seen waiting or
+                                 * making progress */
+    uint64_t progress;          /* its state frame's count at that time */
     uint64_t last_kind, last_pc, last_addr, last_recovery_ns;
 };
 

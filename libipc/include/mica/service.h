@@ -14,8 +14,9 @@
  * `service` program); root checks the badge.
  *
  * Root also sends SERVICE_PING to every server it runs, without waiting
- * (mica_nbsend): a server that is not waiting for requests while it keeps
- * running in user mode is hung (the heartbeat; see servers/root).
+ * (mica_nbsend): a server that neither waits for requests nor handles
+ * any (service_state.progress) while it keeps running in user mode is
+ * hung (the heartbeat; see servers/root).
  *
  * Each server has a state frame that root keeps across its incarnations,
  * mapped at SERVICE_STATE_VA (struct service_state, then what the server
@@ -66,7 +67,7 @@ enum service_id {
     SERVICES
 };
 
-#define SERVICE_STATE_VA 0x3e00000000ul
+#define SERVICE_STATE_VA 0x3d00000000ul    /* clear of what posix maps */
 
 struct service_state {
     uint32_t generation;       /* root: 1 for the first incarnation */
@@ -79,6 +80,7 @@ struct service_state {
     uint64_t died_ns;          /* root: ... and the monotonic clock */
     uint64_t answered_instret; /* server: when it first answered a request */
     uint64_t answered_ns;
+    uint64_t progress;         /* server: messages handled (the heartbeat) */
 };
 
 /* Deaths that are not faults, in service_status.last_kind (faults are
