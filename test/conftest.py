@@ -85,9 +85,19 @@ def boot(request):
     for m in machines:
         m.close()
         if failed:
-            print(f"\nconsole log kept: {m.log_path}")
+            print(f"\nconsole log kept: {m.log_path}; its last lines:")
+            print("\n".join(tail(m.log_path, 40)))
         else:
             os.unlink(m.log_path)
+
+
+def tail(path, n):
+    """The last n lines of a console log, and before them up to n more
+    that say something failed (CI keeps only what the report prints)."""
+    lines = Path(path).read_text(errors="replace").replace("\r", "").splitlines()
+    last = lines[-n:]
+    failing = [l for l in lines[:-n] if re.search(r"fail|error|panic", l, re.I)][-n:]
+    return failing + (["..."] if failing else []) + last
 
 
 def run_host(cmd, timeout=300):

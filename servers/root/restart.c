@@ -233,6 +233,8 @@ long restart_inject(struct server *s, enum service_fault kind)
         err = mica_thread_write_regs(s->child.thread, &regs, 0);
     }
     long resumed = mica_thread_resume(s->child.thread);
+    if (err == -ESRCH)
+        return -EAGAIN;           /* it has just died: its death is on its way here */
     return err ? err : resumed;
 }
 
