@@ -104,10 +104,30 @@ static uint8_t classify(uint64_t cause, uint64_t *access)
     }
 }
 
+/* A switch keeps the TLB (ASIDs), and RISC-V lets it hold on to a page's
+ * "not mapped" after MAP filled the entry in, without an sfence.vma that
+ * every MAP would pay for. A page fault on a page mapped with the right it
+ * lacked is that: flush the page and run the instruction again. */
+static bool stale_tlb(struct thread *t, uint64_t cause, uint64_t va)
+{
+    uint64_t need = cause == EXC_LOAD_PAGE_FAULT ? PTE_R
+                    : cause == EXC_STORE_PAGE_FAULT ? PTE_W
+                    : cause == EXC_INSN_PAGE_FAULT ? PTE_X : 0;
+    if (!need || !t->proc)
+        return false;
+    pte_t *pte = vm_user_lookup(t->proc->pagetable, va);
+    if (!pte || (*pte & (PTE_U | need)) != (PTE_U | need))
+        return false;
+    vm_flush_page(va);
+    return true;
+}
+
 void fault_exception(struct thread *t, uint64_t cause, uint64_t tval)
 {
     if (cause == EXC_ILLEGAL_INSN && fpu_trap(t))
         return;             /* first FPU use: retry with the FPU on */
+    if (stale_tlb(t, cause, tval))
+        return;
     uint64_t access;
     t->fault = classify(cause, &access);
     t->fault_msg[0] = t->ctx.pc;
@@ -125,5 +145,6 @@ void fault_syscall(struct thread *t)
     for (int i = 0; i < 6; i++)
         t->fault_msg[1 + i] = t->ctx.regs[REG_A0 + i];
     t->fault_msg[7] = t->ctx.pc;
+    t->fault_msg[8] = t->ctx.regs[REG_SP];
     raise(t);
 }

@@ -67,8 +67,7 @@ static inline __attribute__((always_inline, noreturn)) void sched_enter(struct t
     pte_t *pt = t->proc->pagetable;
     if (pt != h->pagetable) {
         h->pagetable = pt;
-        csr_write(satp, vm_satp(pt));
-        sfence_vma();
+        vm_switch(pt, &t->proc->asid);
     }
     uint64_t fs = t->fpu_enabled ? fpu_sstatus(t) : SSTATUS_FS_OFF;
     csr_clear(sstatus, SSTATUS_SPP | SSTATUS_FS);

@@ -92,6 +92,48 @@ static void kmap_device(const struct fdt_region *r)
     kmap((uint64_t)pa_to_va(base), base, end - base, PTE_R | PTE_W);
 }
 
+#define SATP_ASID_SHIFT 44
+#define SATP_ASID_MASK  0xffffull
+
+static unsigned asid_bits;        /* implemented ASID bits; 0: none */
+static uint64_t asid_gen = 1;     /* *asid holds gen << 16 | ASID */
+static uint64_t asid_next = 1;    /* 0 is the kernel table's */
+
+/* satp.ASID is WARL: the bits that stick are the implemented ones. */
+static void asid_probe(void)
+{
+    uint64_t satp = vm_kernel_satp();
+    csr_write(satp, satp | SATP_ASID_MASK << SATP_ASID_SHIFT);
+    uint64_t got = csr_read(satp) >> SATP_ASID_SHIFT & SATP_ASID_MASK;
+    csr_write(satp, satp);
+    while (got & 1) {
+        asid_bits++;
+        got >>= 1;
+    }
+}
+
+void vm_switch(pte_t *root, uint64_t *asid)
+{
+    if (!asid_bits) {
+        csr_write(satp, vm_satp(root));
+        sfence_vma();
+        return;
+    }
+    bool flush = false;
+    if (*asid >> 16 != asid_gen) {
+        if (asid_next >> asid_bits) {
+            asid_gen++;
+            asid_next = 1;
+            flush = true;
+        }
+        *asid = asid_gen << 16 | asid_next++;
+    }
+    csr_write(satp, vm_satp(root) | (*asid & SATP_ASID_MASK) << SATP_ASID_SHIFT);
+    /* After the write: what the hart fetched for the old satp goes too. */
+    if (flush)
+        sfence_vma();
+}
+
 void vm_init(const struct boot_info *bi)
 {
     kernel_root = boot_alloc(NULL);
@@ -123,12 +165,14 @@ void vm_init(const struct boot_info *bi)
     /* The kernel half is complete: user tables copy these root entries. */
     csr_write(satp, vm_kernel_satp());
     sfence_vma();
+    asid_probe();
 }
 
 uint64_t vm_kernel_satp(void)
 {
     return vm_satp(kernel_root);
 }
+
 
 pte_t *vm_user_create(pt_alloc_fn alloc, void *ctx)
 {

@@ -50,6 +50,21 @@ static inline uint64_t vm_satp(pte_t *root)
     return (8ul << 60) | (((uint64_t)root - 0xffffffc000000000ul) >> 12);
 }
 
+/*
+ * Puts a user root table in satp. Each address space has an ASID (kept in
+ * *asid between switches), so the switch leaves the TLB alone: entries of
+ * other address spaces are told apart by it. ASIDs are handed out in
+ * order; when they run out the TLB is flushed once and a new generation
+ * starts, in which every address space gets a new one at its next switch.
+ * A hart without ASIDs flushes at every switch.
+ */
+void vm_switch(pte_t *root, uint64_t *asid);
+/* Flushes the TLB entries for user va (all address spaces). */
+static inline void vm_flush_page(uint64_t va)
+{
+    __asm__ volatile("sfence.vma %0, zero" : : "r"(va) : "memory");
+}
+
 /* A new user root table sharing the kernel half, or NULL. */
 pte_t *vm_user_create(pt_alloc_fn alloc, void *ctx);
 /* Frees every user-half page-table page through free_fn (not the frames
