@@ -14,8 +14,8 @@
  * REPLY_RECV (fastpath_reply_recv)
  *   1. the reply has at most MICA_MSG_REGS words, no capability, no grant;
  *   2. the thread holds an implicit reply right;
- *   3. a fault caller is answered with MICA_RESUME to a system call, or the
- *      caller is not a fault;
+ *   3. a fault caller is answered with MICA_RESUME or MICA_RESUME_AS_IS
+ *      (not STOP, and it did not exit), or the caller is not a fault;
  *   4. the slot holds an endpoint capability with the read right;
  *   5. no sender waits on it, and no bound notification is pending;
  *   6. the caller's priority is at least that of every queued thread.
@@ -110,8 +110,8 @@ void fastpath_reply_recv(struct thread *t)
     struct thread *caller = t->caller;
     if (unlikely(!caller))
         return;
-    if (unlikely(caller->fault && (caller->fault != MICA_FAULT_SYSCALL ||
-                                   MICA_INFO_LABEL(info) != MICA_RESUME)))
+    if (unlikely(caller->fault && (caller->fault == MICA_FAULT_EXIT ||
+                                   MICA_INFO_LABEL(info) > MICA_RESUME_AS_IS)))
         return;
     const struct cspace *cs = &t->proc->cspace;
     uint64_t slot = t->ctx.regs[REG_A0];
@@ -132,9 +132,12 @@ void fastpath_reply_recv(struct thread *t)
     caller->replier = NULL;
     caller->grant_len = 0;
     if (caller->fault) {
+        /* as answer_fault (endpoint.c) does for these two labels */
+        if (caller->fault == MICA_FAULT_SYSCALL && MICA_INFO_LABEL(info) == MICA_RESUME) {
+            caller->ctx.regs[REG_A0] = t->ctx.regs[REG_A2];
+            caller->ctx.pc += 4;
+        }
         caller->fault = 0;
-        caller->ctx.regs[REG_A0] = t->ctx.regs[REG_A2];
-        caller->ctx.pc += 4;
     } else {
         give_regs(caller, &t->ctx.regs[REG_A2], info, 0);
     }
@@ -173,6 +176,7 @@ void fastpath_syscall(struct thread *t)
     m[5] = r->ipcbuf->mr[5] = t->ctx.regs[REG_A4];
     m[6] = r->ipcbuf->mr[6] = t->ctx.regs[REG_A5];
     m[7] = r->ipcbuf->mr[7] = t->ctx.pc;
+    m[8] = r->ipcbuf->mr[8] = t->ctx.regs[REG_SP];
     take_receiver(ep, r);
     t->fault = MICA_FAULT_SYSCALL;
     t->is_call = true;

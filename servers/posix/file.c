@@ -206,7 +206,7 @@ static long file_io(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t l
 
 static long fill_random(struct lthread *t, uint64_t buf, uint64_t len)
 {
-    struct sysargs s = { 278, { buf, len, 0, 0, 0, 0 }, 0 };
+    struct sysargs s = { .nr = 278, .a = { buf, len } };
     return sys_getrandom(t, &s);
 }
 

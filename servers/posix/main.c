@@ -84,7 +84,7 @@ static bool fault_signal(struct lthread *t, int sig, int code, uint64_t pc, uint
         p->sig_addr[sig] = 0;
         if (d < 0)
             return false;
-        if (d > 0 && mica_thread_write_regs(t->kthread, &r, MICA_REGS_FP) == 0) {
+        if (d > 0 && mica_thread_write_regs(t->kthread, &r, 0) == 0) {
             *answer = (struct mica_msg){ .info = MICA_INFO(MICA_RESUME_AS_IS, 0, 0, 0) };
             return true;
         }
@@ -101,7 +101,7 @@ static bool handle(struct lthread *t, uint64_t label, const uint64_t *w, const u
                    struct mica_msg *answer)
 {
     if (label == MICA_FAULT_SYSCALL) {
-        struct sysargs s = { w[0], { w[1], w[2], w[3], mr[4], mr[5], mr[6] }, mr[7] };
+        struct sysargs s = { w[0], { w[1], w[2], w[3], mr[4], mr[5], mr[6] }, mr[7], mr[8] };
         t->sys_a0 = s.a[0];
         long r = syscall_dispatch(t, &s);
         if (r == POSIX_DEFERRED)
@@ -115,7 +115,7 @@ static bool handle(struct lthread *t, uint64_t label, const uint64_t *w, const u
                 if (d < 0)
                     return false;
                 if (d > 0)
-                    mica_thread_write_regs(t->kthread, &regs, MICA_REGS_FP);
+                    mica_thread_write_regs(t->kthread, &regs, 0);
             }
             return true;
         }

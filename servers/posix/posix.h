@@ -202,6 +202,7 @@ struct sysargs {
     uint64_t nr;
     uint64_t a[6];
     uint64_t pc;
+    uint64_t sp;                   /* rt_sigreturn finds its frame there */
 };
 
 typedef long (*syscall_fn)(struct lthread *t, const struct sysargs *s);

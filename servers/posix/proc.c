@@ -170,7 +170,7 @@ bool syscall_answer_slow(struct lthread *t, long value, struct mica_msg *m)
                 return hold(t, value);       /* it stopped */
             if (d < 0)
                 return false;                /* the process has ended */
-            if (d > 0 && mica_thread_write_regs(t->kthread, &r, MICA_REGS_FP) == 0) {
+            if (d > 0 && mica_thread_write_regs(t->kthread, &r, 0) == 0) {
                 *m = (struct mica_msg){ .info = MICA_INFO(MICA_RESUME_AS_IS, 0, 0, 0) };
                 return true;
             }

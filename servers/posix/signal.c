@@ -147,7 +147,7 @@ static void kick(struct lproc *p, struct lthread *only)
         if (d == -1)
             return;              /* the process has ended */
         if (d == 1)
-            mica_thread_write_regs(w->kthread, &r, MICA_REGS_FP);
+            mica_thread_write_regs(w->kthread, &r, 0);
         if (d == -2)
             w->suspended = true; /* it stopped the process */
         else
@@ -174,6 +174,7 @@ struct rtq_entry {
 static struct rtq_entry rtq[RTQ_MAX];
 static unsigned rtq_seq;           /* FIFO order among the entries */
 static unsigned rtq_order[RTQ_MAX];
+static unsigned rtq_queued[NSIG];  /* entries of each signal: most are 0, and then no search */
 
 static bool rtq_push(struct lproc *p, struct lthread *t, int sig, int code, int from,
                      uint64_t value)
@@ -183,6 +184,7 @@ static bool rtq_push(struct lproc *p, struct lthread *t, int sig, int code, int 
             continue;
         rtq[i] = (struct rtq_entry){ p->pid, t ? t->tid : 0, sig, code, from, value };
         rtq_order[i] = rtq_seq++;
+        rtq_queued[sig]++;
         return true;
     }
     return false;
@@ -194,7 +196,7 @@ static void rtq_next(struct lthread *t, int sig, bool thread_directed)
 {
     struct lproc *p = t->proc;
     int best = -1;
-    if (sig < SIGRTMIN_K)
+    if (sig < SIGRTMIN_K || !rtq_queued[sig])
         return;
     for (int i = 0; i < RTQ_MAX; i++)
         if (rtq[i].pid == p->pid && rtq[i].sig == sig &&
@@ -205,6 +207,7 @@ static void rtq_next(struct lthread *t, int sig, bool thread_directed)
         return;
     struct rtq_entry e = rtq[best];
     rtq[best].pid = 0;
+    rtq_queued[sig]--;
     if (thread_directed)
         t->pending |= SIGBIT(sig);
     else
@@ -217,9 +220,12 @@ static void rtq_next(struct lthread *t, int sig, bool thread_directed)
 /* Forgets p's queued instances (of sig only, if sig > 0). */
 void signal_forget(struct lproc *p, int sig)
 {
-    for (int i = 0; i < RTQ_MAX; i++)
-        if (rtq[i].pid == p->pid && (sig <= 0 || rtq[i].sig == sig))
+    for (int i = 0; i < RTQ_MAX; i++) {
+        if (rtq[i].pid == p->pid && (sig <= 0 || rtq[i].sig == sig)) {
             rtq[i].pid = 0;
+            rtq_queued[rtq[i].sig]--;
+        }
+    }
 }
 
 /* Queues sig for a thread (tkill) or its whole process. */
@@ -324,22 +330,33 @@ static void fill_info(struct lproc *p, int sig, struct siginfo_k *si)
         si->fields[1] = p->sig_value[sig];                  /* si_value */
 }
 
+#define SS_ONSTACK    1
+#define SS_DISABLE    2
+
+static bool on_stack(const struct lthread *t, uint64_t sp)
+{
+    return sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
+}
+
+/* Writes the frame below the thread's stack (or at the top of its
+ * alternate stack) and points r at the handler. Only the fields Linux
+ * fills are written: the rest of the static frame stays zero. */
 static long push_frame(struct lthread *t, int sig, struct mica_regs *r)
 {
     struct lproc *p = t->proc;
     struct sigaction_k *a = &p->actions[sig];
     static struct rt_sigframe f;
-    memset(&f, 0, sizeof f);
+    memset(&f.info, 0, sizeof f.info);
     fill_info(p, sig, &f.info);
     f.uc.uc_sigmask = t->restore_mask ? t->saved_mask : t->sigmask;
     t->restore_mask = false;
+    uint64_t sp = r->x[2 - 1];
+    bool on_alt = t->altstack_size && on_stack(t, sp);
     f.uc.ss_sp = t->altstack_sp;
+    f.uc.ss_flags = !t->altstack_size ? SS_DISABLE : on_alt ? SS_ONSTACK : 0;
     f.uc.ss_size = t->altstack_size;
     f.uc.mcontext = *r;
-    uint64_t sp = r->x[2 - 1];
-    bool on_alt = (a->flags & SA_ONSTACK) && t->altstack_size &&
-                  !(sp > t->altstack_sp && sp <= t->altstack_sp + t->altstack_size);
-    if (on_alt)
+    if ((a->flags & SA_ONSTACK) && t->altstack_size && !on_alt)
         sp = t->altstack_sp + t->altstack_size;
     sp = (sp - sizeof f) & ~15ul;
     if (mm_copy_out(p, sp, &f, sizeof f) < 0)
@@ -359,10 +376,11 @@ static long push_frame(struct lthread *t, int sig, struct mica_regs *r)
 }
 
 /*
- * Delivers t's pending signals before it resumes. r holds its registers as
- * they will be on return (the system call's result already in a0). Returns
- * 1 if r changed (a handler runs), 0 if not, -1 if the process ended, -2
- * if it stopped.
+ * Delivers t's pending signals before it resumes. r holds its registers,
+ * FP state included, as they will be on return (the system call's result
+ * already in a0). Returns 1 if r's general registers changed (a handler
+ * runs; the FP state stays as it is), 0 if not, -1 if the process ended,
+ * -2 if it stopped.
  */
 int signal_deliver(struct lthread *t, struct mica_regs *r, bool restartable)
 {
@@ -448,15 +466,15 @@ long sys_rt_sigprocmask(struct lthread *t, const struct sysargs *s)
     return 0;
 }
 
+/* The frame is where the handler's return left sp. Of its ucontext only
+ * the mask and the registers are read back, as Linux does. */
 long sys_rt_sigreturn(struct lthread *t, const struct sysargs *s)
 {
-    (void)s;
-    static struct mica_regs r;
     static struct frame_ucontext uc;
-    if (mica_thread_read_regs(t->kthread, &r, 0))
-        return -EFAULT;
-    uint64_t frame = r.x[2 - 1];
-    if (mm_copy_in(t->proc, &uc, frame + sizeof(struct siginfo_k), sizeof uc) < 0) {
+    const size_t from = offsetof(struct frame_ucontext, uc_sigmask);
+    const size_t to = offsetof(struct frame_ucontext, mcontext) + sizeof uc.mcontext;
+    uint64_t frame = s->sp + sizeof(struct siginfo_k);
+    if (mm_copy_in(t->proc, (char *)&uc + from, frame + from, to - from) < 0) {
         proc_exit(t->proc, WAIT_SIGNALED(SIGSEGV));
         return POSIX_DEFERRED;
     }
@@ -526,25 +544,13 @@ long sys_rt_sigqueueinfo(struct lthread *t, const struct sysargs *s)
     return 0;
 }
 
-#define SS_ONSTACK    1
-#define SS_DISABLE    2
 #define SS_AUTODISARM (1u << 31)
 #define MINSIGSTKSZ   2048
-
-/* Is t running on its alternate signal stack (as Linux's on_sig_stack)? */
-static bool on_altstack(struct lthread *t)
-{
-    static struct mica_regs r;
-    if (!t->altstack_size || mica_thread_read_regs(t->kthread, &r, 0))
-        return false;
-    uint64_t sp = r.x[2 - 1];
-    return sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
-}
 
 long sys_sigaltstack(struct lthread *t, const struct sysargs *s)
 {
     struct { uint64_t sp; int32_t flags, pad; uint64_t size; } ss;
-    bool on = on_altstack(t);
+    bool on = t->altstack_size && on_stack(t, s->sp);   /* Linux's on_sig_stack */
     if (s->a[1]) {
         ss.sp = t->altstack_sp;
         ss.flags = !t->altstack_size ? SS_DISABLE : on ? SS_ONSTACK : 0;

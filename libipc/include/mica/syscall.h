@@ -153,7 +153,7 @@ struct mica_ipc_buffer {
 /* A fault message arrives as a call from the faulting thread on its fault
  * endpoint, with the endpoint capability's badge, and the label: */
 enum mica_fault {
-    MICA_FAULT_SYSCALL = 1,   /* w0 = a7, w1..w3 = a0..a2, w4..w6 = a3..a5, w7 = pc */
+    MICA_FAULT_SYSCALL = 1,   /* w0 = a7, w1..w3 = a0..a2, w4..w6 = a3..a5, w7 = pc, w8 = sp */
     MICA_FAULT_PAGE,          /* w0 = pc, w1 = address, w2 = access (MICA_R_*) */
     MICA_FAULT_ACCESS,        /* w0 = pc, w1 = address, w2 = access */
     MICA_FAULT_ILLEGAL,       /* w0 = pc, w1 = instruction bits */
@@ -161,7 +161,7 @@ enum mica_fault {
     MICA_FAULT_BREAKPOINT,    /* w0 = pc */
     MICA_FAULT_EXIT,          /* w0 = exit status (EXIT: the process ends) */
 };
-#define MICA_FAULT_LEN 8
+#define MICA_FAULT_LEN 9
 
 /* The reply to a fault message: its label says what happens next. */
 #define MICA_RESUME         0   /* resume; for SYSCALL: a0 = w0 and pc past the ecall */
