@@ -42,6 +42,10 @@
 
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
+/* Each ends in user_return and never returns there: a frame pointer would
+ * only take a register and four instructions. */
+#define FASTPATH_FN __attribute__((optimize("omit-frame-pointer")))
+
 /* Message info bits other than the length and the label: caps and grant. */
 #define INFO_EXTRA_MASK 0xff00ull
 
@@ -72,7 +76,7 @@ static inline void take_receiver(struct endpoint *ep, struct thread *r)
     ep->hdr.krefs--;
 }
 
-void fastpath_call(struct thread *t)
+FASTPATH_FN void fastpath_call(struct thread *t)
 {
     uint64_t info = t->ctx.regs[REG_A1];
     if (unlikely(!short_plain(info)))
@@ -102,7 +106,7 @@ void fastpath_call(struct thread *t)
     sched_switch_to(r);
 }
 
-void fastpath_reply_recv(struct thread *t)
+FASTPATH_FN void fastpath_reply_recv(struct thread *t)
 {
     uint64_t info = t->ctx.regs[REG_A1];
     if (unlikely(!short_plain(info)))
@@ -149,7 +153,7 @@ void fastpath_reply_recv(struct thread *t)
     sched_switch_to(caller);
 }
 
-void fastpath_syscall(struct thread *t)
+FASTPATH_FN void fastpath_syscall(struct thread *t)
 {
     struct endpoint *ep = t->fault_ep;
     uint64_t badge = t->fault_badge;
@@ -165,18 +169,15 @@ void fastpath_syscall(struct thread *t)
     if (unlikely(!sched_may_run(r)))
         return;
 
-    /* The message is kept in fault_msg too: if the handler dies before it
-     * answers, the fault is raised again from there. */
-    uint64_t *m = t->fault_msg;
-    m[0] = t->ctx.regs[REG_A7];
-    m[1] = t->ctx.regs[REG_A0];
-    m[2] = t->ctx.regs[REG_A1];
-    m[3] = t->ctx.regs[REG_A2];
-    m[4] = r->ipcbuf->mr[4] = t->ctx.regs[REG_A3];
-    m[5] = r->ipcbuf->mr[5] = t->ctx.regs[REG_A4];
-    m[6] = r->ipcbuf->mr[6] = t->ctx.regs[REG_A5];
-    m[7] = r->ipcbuf->mr[7] = t->ctx.pc;
-    m[8] = r->ipcbuf->mr[8] = t->ctx.regs[REG_SP];
+    /* The message is the thread's registers (fault_word): if the handler
+     * dies before it answers, the fault is raised again from them. */
+    uint64_t m[MICA_MSG_REGS] = { t->ctx.regs[REG_A7], t->ctx.regs[REG_A0],
+                                  t->ctx.regs[REG_A1], t->ctx.regs[REG_A2] };
+    r->ipcbuf->mr[4] = t->ctx.regs[REG_A3];
+    r->ipcbuf->mr[5] = t->ctx.regs[REG_A4];
+    r->ipcbuf->mr[6] = t->ctx.regs[REG_A5];
+    r->ipcbuf->mr[7] = t->ctx.pc;
+    r->ipcbuf->mr[8] = t->ctx.regs[REG_SP];
     take_receiver(ep, r);
     t->fault = MICA_FAULT_SYSCALL;
     t->is_call = true;

@@ -36,7 +36,7 @@ static void unhandled(struct thread *t)
 {
     kprintf("thread %s: %s at pc %lx addr %lx; no fault handler, stopped\n", t->name,
             kind_names[t->fault], (unsigned long)t->ctx.pc,
-            (unsigned long)t->fault_msg[1]);
+            (unsigned long)fault_word(t, 1));
     if (t->proc && t->proc->is_first) {
         kprintf("init exited with status 255\n");
         machine_poweroff(255);
@@ -141,10 +141,14 @@ void fault_exception(struct thread *t, uint64_t cause, uint64_t tval)
 void fault_syscall(struct thread *t)
 {
     t->fault = MICA_FAULT_SYSCALL;
-    t->fault_msg[0] = t->ctx.regs[REG_A7];
-    for (int i = 0; i < 6; i++)
-        t->fault_msg[1 + i] = t->ctx.regs[REG_A0 + i];
-    t->fault_msg[7] = t->ctx.pc;
-    t->fault_msg[8] = t->ctx.regs[REG_SP];
     raise(t);
+}
+
+uint64_t fault_word(const struct thread *t, unsigned i)
+{
+    if (t->fault != MICA_FAULT_SYSCALL)
+        return t->fault_msg[i];
+    /* w0 = a7, w1..w6 = a0..a5, w7 = pc, w8 = sp */
+    return i == 0 ? t->ctx.regs[REG_A7] : i <= 6 ? t->ctx.regs[REG_A0 + i - 1]
+           : i == 7 ? t->ctx.pc : t->ctx.regs[REG_SP];
 }

@@ -15,6 +15,9 @@ struct thread;
 void fault_exception(struct thread *t, uint64_t cause, uint64_t tval);
 /* An ecall whose a7 is not a kernel call. */
 void fault_syscall(struct thread *t);
+/* Word i of t's fault message. A system call's is read from its registers,
+ * which stay as they were until the answer: nothing is stored for it. */
+uint64_t fault_word(const struct thread *t, unsigned i);
 /* Sends t's pending fault again (its handler died before answering). */
 void fault_resend(struct thread *t);
 const char *trap_exception_name(uint64_t cause);

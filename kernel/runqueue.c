@@ -16,27 +16,6 @@ static void unmark(struct runqueues *rq, unsigned prio)
         rq->top_bits &= ~(1ull << (prio / 64));
 }
 
-/* Index of the highest set bit of a non-zero word, without libgcc. */
-static unsigned highest_bit(uint64_t x)
-{
-    unsigned n = 0;
-    for (unsigned shift = 32; shift; shift >>= 1) {
-        if (x >> shift) {
-            x >>= shift;
-            n += shift;
-        }
-    }
-    return n;
-}
-
-int rq_highest(const struct runqueues *rq)
-{
-    if (!rq->top_bits)
-        return -1;
-    unsigned w = highest_bit(rq->top_bits);
-    return (int)(w * 64 + highest_bit(rq->words[w]));
-}
-
 void rq_enqueue(struct runqueues *rq, struct thread *t)
 {
     struct runqueue *q = &rq->queues[t->prio];

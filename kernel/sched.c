@@ -91,6 +91,21 @@ void sched_forget_pagetable(pte_t *pt)
     h->pagetable = NULL;
 }
 
+void sched_enter_any(struct thread *t)
+{
+    struct hart *h = this_hart();
+    pte_t *pt = t->proc->pagetable;
+    if (pt != h->pagetable) {
+        h->pagetable = pt;
+        vm_switch(pt, &t->proc->asid);
+    }
+    uint64_t fs = t->fpu_enabled ? fpu_sstatus(t) : SSTATUS_FS_OFF;
+    csr_clear(sstatus, SSTATUS_SPP | SSTATUS_FS);
+    csr_set(sstatus, SSTATUS_SPIE | fs);
+    h->entered = csr_read(time);
+    user_return(&t->ctx);
+}
+
 void sched_return_to_user(void)
 {
     struct hart *h = this_hart();

@@ -58,20 +58,26 @@ static inline bool sched_may_run(const struct thread *t)
 }
 
 __attribute__((noreturn)) void user_return(struct user_context *ctx);
+/* sched_enter for every case: a new ASID, the FPU. */
+__attribute__((noreturn, noinline, cold)) void sched_enter_any(struct thread *t);
 
 /* Enters t, which must be current, in user mode: its address space, its
- * FPU state, interrupts on. Inline: it is the tail of the fastpath. */
+ * FPU state, interrupts on. Inline: it is the tail of the fastpath, which
+ * then calls no function that returns and keeps no register of its caller;
+ * what takes a call goes to sched_enter_any. */
 static inline __attribute__((always_inline, noreturn)) void sched_enter(struct thread *t)
 {
     struct hart *h = this_hart();
-    pte_t *pt = t->proc->pagetable;
-    if (pt != h->pagetable) {
-        h->pagetable = pt;
-        vm_switch(pt, &t->proc->asid);
+    struct process *p = t->proc;
+    bool switch_space = p->pagetable != h->pagetable;
+    if ((t->fpu_enabled && fpu_owner != t) || (switch_space && p->asid.gen != vm_asid_gen))
+        sched_enter_any(t);
+    if (switch_space) {
+        h->pagetable = p->pagetable;
+        vm_switch(p->pagetable, &p->asid);
     }
-    uint64_t fs = t->fpu_enabled ? fpu_sstatus(t) : SSTATUS_FS_OFF;
     csr_clear(sstatus, SSTATUS_SPP | SSTATUS_FS);
-    csr_set(sstatus, SSTATUS_SPIE | fs);
+    csr_set(sstatus, SSTATUS_SPIE | (t->fpu_enabled ? SSTATUS_FS_CLEAN : SSTATUS_FS_OFF));
     h->entered = csr_read(time);
     user_return(&t->ctx);
 }

@@ -56,14 +56,23 @@ static void interrupt(uint64_t irq)
     }
 }
 
-void trap_user(struct user_context *ctx)
+/* First on every entry from user mode, before trap_user: apart from it so
+ * that the fastpath, a tail call from here, runs without a stack frame.
+ * It needs no frame pointer either: entry.S starts the chain after it. */
+__attribute__((optimize("omit-frame-pointer"))) void trap_entry(struct user_context *ctx)
 {
     struct thread *t = (struct thread *)ctx;
     /* Only the trapping thread's own time: waiting and idling are not its. */
     t->user_ticks += csr_read(time) - this_hart()->entered;
+    if (csr_read(scause) == EXC_ECALL_U)
+        fastpath_try(t);             /* returns only when it does not apply */
+}
+
+void trap_user(struct user_context *ctx)
+{
+    struct thread *t = (struct thread *)ctx;
     uint64_t cause = csr_read(scause);
     if (cause == EXC_ECALL_U) {
-        fastpath_try(t);             /* returns only when it does not apply */
         syscall_dispatch(t);
     } else if (cause & SCAUSE_INTR) {
         interrupt(cause & ~SCAUSE_INTR);

@@ -96,7 +96,7 @@ static void kmap_device(const struct fdt_region *r)
 #define SATP_ASID_MASK  0xffffull
 
 static unsigned asid_bits;        /* implemented ASID bits; 0: none */
-static uint64_t asid_gen = 1;     /* *asid holds gen << 16 | ASID */
+uint64_t vm_asid_gen = 1;
 static uint64_t asid_next = 1;    /* 0 is the kernel table's */
 
 /* satp.ASID is WARL: the bits that stick are the implemented ones. */
@@ -112,7 +112,9 @@ static void asid_probe(void)
     }
 }
 
-void vm_switch(pte_t *root, uint64_t *asid)
+/* An address space whose ASID is of an older generation (or none yet)
+ * gets a new one; without ASIDs every switch comes here (gen stays 0). */
+void vm_switch_new(pte_t *root, struct vm_asid *a)
 {
     if (!asid_bits) {
         csr_write(satp, vm_satp(root));
@@ -120,15 +122,14 @@ void vm_switch(pte_t *root, uint64_t *asid)
         return;
     }
     bool flush = false;
-    if (*asid >> 16 != asid_gen) {
-        if (asid_next >> asid_bits) {
-            asid_gen++;
-            asid_next = 1;
-            flush = true;
-        }
-        *asid = asid_gen << 16 | asid_next++;
+    if (asid_next >> asid_bits) {
+        vm_asid_gen++;
+        asid_next = 1;
+        flush = true;
     }
-    csr_write(satp, vm_satp(root) | (*asid & SATP_ASID_MASK) << SATP_ASID_SHIFT);
+    a->gen = vm_asid_gen;
+    a->satp = vm_satp(root) | asid_next++ << SATP_ASID_SHIFT;
+    csr_write(satp, a->satp);
     /* After the write: what the hart fetched for the old satp goes too. */
     if (flush)
         sfence_vma();

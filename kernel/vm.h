@@ -51,14 +51,28 @@ static inline uint64_t vm_satp(pte_t *root)
 }
 
 /*
- * Puts a user root table in satp. Each address space has an ASID (kept in
- * *asid between switches), so the switch leaves the TLB alone: entries of
- * other address spaces are told apart by it. ASIDs are handed out in
- * order; when they run out the TLB is flushed once and a new generation
- * starts, in which every address space gets a new one at its next switch.
- * A hart without ASIDs flushes at every switch.
+ * Puts a user root table in satp. Each address space has an ASID, so the
+ * switch leaves the TLB alone: entries of other address spaces are told
+ * apart by it. ASIDs are handed out in order; when they run out the TLB is
+ * flushed once and a new generation starts, in which every address space
+ * gets a new one at its next switch. A hart without ASIDs flushes at every
+ * switch. Inline: the fastpath switches with it; the rest is in
+ * vm_switch_new.
  */
-void vm_switch(pte_t *root, uint64_t *asid);
+struct vm_asid {
+    uint64_t satp;                /* the root's satp value, with the ASID */
+    uint64_t gen;                 /* the ASID's generation; 0: none yet */
+};
+extern uint64_t vm_asid_gen;
+void vm_switch_new(pte_t *root, struct vm_asid *a);
+static inline void vm_switch(pte_t *root, struct vm_asid *a)
+{
+    if (__builtin_expect(a->gen != vm_asid_gen, 0)) {
+        vm_switch_new(root, a);
+        return;
+    }
+    __asm__ volatile("csrw satp, %0" : : "r"(a->satp) : "memory");
+}
 /* Flushes the TLB entries for user va (all address spaces). */
 static inline void vm_flush_page(uint64_t va)
 {

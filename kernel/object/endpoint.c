@@ -30,7 +30,7 @@ struct endpoint *endpoint_create(struct budget *b)
 static uint64_t msg_word(const struct thread *t, unsigned i)
 {
     if (t->fault)
-        return t->fault_msg[i];
+        return fault_word(t, i);
     if (i < MICA_MSG_REGS)
         return t->ctx.regs[REG_A2 + i];
     return t->ipcbuf->mr[i];

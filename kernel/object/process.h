@@ -22,7 +22,7 @@ struct process {
     struct object hdr;
     struct cspace cspace;
     pte_t *pagetable;
-    uint64_t asid;                  /* its ASID and their generation (vm_switch) */
+    struct vm_asid asid;            /* its ASID (vm_switch) */
     struct budget *budget;          /* pays for page tables; held */
     struct thread *threads;         /* linked through proc_next */
     struct endpoint *fault_ep;      /* default fault endpoint of its threads; held */

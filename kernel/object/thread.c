@@ -162,7 +162,7 @@ void thread_release(struct object *o)
 
 /* ---- lazy FPU ---- */
 
-static struct thread *fpu_owner;
+struct thread *fpu_owner;
 
 void fpu_save(struct fpu_state *s);
 void fpu_restore(const struct fpu_state *s);

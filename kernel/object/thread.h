@@ -110,5 +110,7 @@ bool fpu_trap(struct thread *t);
 void fpu_save_if_owner(struct thread *t);
 /* sstatus.FS value for returning to t. */
 uint64_t fpu_sstatus(struct thread *t);
+/* The thread whose FP state is in the FPU (lazy switching), or NULL. */
+extern struct thread *fpu_owner;
 
 #endif

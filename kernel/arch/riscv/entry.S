@@ -112,6 +112,9 @@ trap_vector:
     lla     sp, kernel_stack_top
     /* A frame-pointer chain that ends here, for panic backtraces. */
     mv      s0, zero
+    mv      s1, a0
+    call    trap_entry              /* returns if the fastpath does not apply */
+    mv      a0, s1
     call    trap_user
     j       park                    /* trap_user never returns */
 
