@@ -41,7 +41,7 @@ HOSTCFLAGS := -std=c11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover
               -fno-omit-frame-pointer $(WARN) -DHOST_TEST -Ikernel -Ilibipc/include -Iservers/fs
 
 .DEFAULT_GOAL := all
-.PHONY: all run test host-tests bench debug fuzz clean setup musl disk
+.PHONY: all run test host-tests bench debug fuzz stress clean setup musl disk
 .SUFFIXES:
 .SECONDEXPANSION:
 .SECONDARY:
@@ -264,6 +264,11 @@ test: all host-tests
 
 fuzz: all host-tests
 	MICA_FUZZ_LONG=1 $(PYTEST) -v -k fuzz test/
+
+# The restart stress run at its full size (fs killed 100 times, blk 50,
+# both in turn 50); make test runs a third of it.
+stress: all
+	MICA_STRESS=1 $(PYTEST) -v test/restart/
 
 bench: all
 	$(PYTEST) -v -s test/bench/

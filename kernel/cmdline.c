@@ -34,6 +34,21 @@ static void set_default(struct cmdline *out)
 {
     copy(out->root, CMDLINE_NAME_MAX, "root", 4);
     out->init[0] = '\0';
+    out->asid_bits = -1;
+}
+
+/* A decimal number of up to two digits, or -1. */
+static int small_number(const char *s, int len)
+{
+    if (len < 1 || len > 2)
+        return -1;
+    int n = 0;
+    for (int i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        n = n * 10 + (s[i] - '0');
+    }
+    return n;
 }
 
 void cmdline_parse(const char *s, struct cmdline *out,
@@ -64,6 +79,12 @@ void cmdline_parse(const char *s, struct cmdline *out,
                 warn("malformed argument ignored", s, len);
                 copy(out->root, CMDLINE_NAME_MAX, "root", 4);
             }
+        } else if (starts_with(s, len, "asids=")) {
+            int n = small_number(s + 6, len - 6);
+            if (n < 0 || n > 16)
+                warn("malformed argument ignored", s, len);
+            else
+                out->asid_bits = n;
         } else {
             warn("unknown argument ignored", s, len);
         }

@@ -4,6 +4,8 @@
  *                      (default "root")
  *   init=PATH [ARGS]   handed to the first process; everything after init=
  *                      belongs to it
+ *   asids=N            use at most N ASID bits (0..16; 0: flush the TLB at
+ *                      every switch), so that tests reach the rare paths
  * Anything else is reported and ignored. Pure code, tested on the host.
  */
 #ifndef MICA_CMDLINE_H
@@ -15,6 +17,7 @@
 struct cmdline {
     char root[CMDLINE_NAME_MAX];
     char init[CMDLINE_MAX];
+    int asid_bits;              /* -1: as many as the hart has */
 };
 
 /* Calls warn(message, argument) once per ignored argument. */

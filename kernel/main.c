@@ -58,6 +58,8 @@ void kmain(unsigned long hartid, uint64_t fdt_pa, uint64_t firmware_instret)
     plic_init(&boot_info);                        /* external interrupts, all masked */
     timer_init(&boot_info);                       /* scheduler tick */
     cmdline_parse(boot_info.bootargs, &cmdline, cmdline_warn);
+    if (cmdline.asid_bits >= 0)
+        vm_limit_asids((unsigned)cmdline.asid_bits);
     selfcheck_boot_done();                        /* the kernel's own pages, counted */
     loader_start_first(&boot_info, &cmdline, boot_info.bootargs, firmware_instret);
     sched_return_to_user();                       /* never returns */

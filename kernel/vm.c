@@ -112,6 +112,12 @@ static void asid_probe(void)
     }
 }
 
+void vm_limit_asids(unsigned bits)
+{
+    if (bits < asid_bits)
+        asid_bits = bits;
+}
+
 /* An address space whose ASID is of an older generation (or none yet)
  * gets a new one; without ASIDs every switch comes here (gen stays 0). */
 void vm_switch_new(pte_t *root, struct vm_asid *a)

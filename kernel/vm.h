@@ -64,6 +64,8 @@ struct vm_asid {
     uint64_t gen;                 /* the ASID's generation; 0: none yet */
 };
 extern uint64_t vm_asid_gen;
+/* Uses at most bits ASID bits (the command line's asids=). */
+void vm_limit_asids(unsigned bits);
 void vm_switch_new(pte_t *root, struct vm_asid *a);
 static inline void vm_switch(pte_t *root, struct vm_asid *a)
 {

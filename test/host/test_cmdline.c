@@ -66,6 +66,18 @@ static void malformed_is_reported_and_ignored(void)
     CHECK(strcmp(c.root, "root") == 0);
 }
 
+static void asids_takes_0_to_16(void)
+{
+    CHECK(parse("").asid_bits == -1);
+    CHECK(parse("asids=0").asid_bits == 0);
+    CHECK(parse("asids=16 root=x").asid_bits == 16);
+    CHECK(nwarn == 0);
+    CHECK(parse("asids=17").asid_bits == -1);
+    CHECK(nwarn == 1);
+    CHECK(parse("asids= asids=x asids=123").asid_bits == -1);
+    CHECK(nwarn == 3);
+}
+
 static void init_too_long_is_ignored(void)
 {
     char line[CMDLINE_MAX + 20];
@@ -84,5 +96,6 @@ int main(void)
     RUN(unknown_is_reported_and_ignored);
     RUN(malformed_is_reported_and_ignored);
     RUN(init_too_long_is_ignored);
+    RUN(asids_takes_0_to_16);
     return check_failures != 0;
 }

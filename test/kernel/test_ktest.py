@@ -69,11 +69,15 @@ def test_case(boot, name):
     assert m.wait_exit() == 0
 
 
-@pytest.mark.parametrize("kernel", [KERNEL, NOFAST], ids=["fastpath", "nofastpath"])
-def test_all_cases_in_one_boot(boot, kernel):
+@pytest.mark.parametrize("kernel,asids", [(KERNEL, ""), (NOFAST, ""), (KERNEL, "asids=1"),
+                                          (KERNEL, "asids=0")],
+                         ids=["fastpath", "nofastpath", "asid-rollover", "no-asids"])
+def test_all_cases_in_one_boot(boot, kernel, asids):
+    """Every case in one boot; with one ASID bit the generation rolls over
+    at nearly every switch, with none every switch flushes."""
     if not kernel.exists():
         pytest.skip(f"{kernel} not built")
-    m = boot(append="root=ktest", kernel=kernel, timeout=60)
+    m = boot(append=f"{asids} root=ktest", kernel=kernel, timeout=60)
     match = m.expect(r"ktest: (\d+) case\(s\), (\d+) failure\(s\), self-check (-?\d+)[\r\n]")
     failed = re.findall(r"ktest: FAIL (\w+)", m.output)
     assert failed == [], m.output[-3000:]

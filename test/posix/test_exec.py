@@ -1,5 +1,6 @@
 """The POSIX personality runs unmodified static musl programs: exec with
 arguments, the console, and the exit status ending the boot."""
+import pytest
 
 
 def test_hello_runs_with_arguments(boot):
@@ -24,8 +25,13 @@ def test_missing_program_is_reported(boot):
     assert m.wait_exit() == 127
 
 
-def test_fork_copy_on_write_exec_wait(boot):
-    m = boot(append="init=/bin/forkexec")
+@pytest.mark.parametrize("asids", ["", "asids=1", "asids=0"],
+                         ids=["asids", "asid-rollover", "no-asids"])
+def test_fork_copy_on_write_exec_wait(boot, asids):
+    """Also with one ASID bit (a new generation at nearly every switch)
+    and none (a flush at every switch): copy-on-write must still see the
+    new mappings and not the old ones."""
+    m = boot(append=f"{asids} init=/bin/forkexec")
     m.expect(r"forkexec: ok")
     m.expect(r"init exited with status 0")
     assert m.wait_exit() == 0

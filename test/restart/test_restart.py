@@ -1,6 +1,7 @@
 """Restart on fault (DESIGN §5): fs and blk killed under load lose nothing,
 posix comes back with init and a shell, a server that dies at start-up is
 retried with back-off, and `service` shows and does what it says."""
+import os
 import re
 import shutil
 import subprocess
@@ -35,13 +36,19 @@ def unspent(output):
     return [int(k) for k in re.findall(r"root: (\d+) KiB of memory unspent", output)]
 
 
+# make test kills fs 30 times, blk 15 and both in turn 10; make stress
+# (MICA_STRESS=1) runs the issue's full 100, 50 and 50.
+KILLS = (100, 50, 50) if os.environ.get("MICA_STRESS") else (30, 15, 10)
+
+
 def test_kill_fs_and_blk_under_load(boot, image):
-    """fs killed 100 times at random moments with a random kind of fault,
-    then blk 50 times, then both in turn 50 times, under churn and a shell
-    workload: no call fails, every checksum holds, memory comes back, and
-    the disk is clean and holds what churn says it wrote."""
+    """fs killed at random moments with a random kind of fault, then blk,
+    then both in turn, under churn and a shell workload: no call fails,
+    every checksum holds, memory comes back, and the disk is clean and
+    holds what churn says it wrote."""
+    fs_kills, blk_kills, both = KILLS
     m = boot(disk=image, timeout=900,
-             append="init=/bin/sh /usr/lib/mica/restart-stress 100 50 50 3")
+             append=f"init=/bin/sh /usr/lib/mica/restart-stress {fs_kills} {blk_kills} {both} 3")
     assert m.wait_exit() == 0, "the workload failed"
     out = m.output
     assert "restart-stress: churn 0, shell 0" in out
@@ -49,8 +56,10 @@ def test_kill_fs_and_blk_under_load(boot, image):
     assert len(re.findall(r"churn \d: \d+ rounds, \d+ operations, 0 failures", out)) == 3
     fs = len(re.findall(r"root: fs restarted after", out))
     blk = len(re.findall(r"root: blk restarted after", out))
-    # A corrupt injection kills only when the flipped bits are used.
-    assert fs >= 100 and blk >= 50, (fs, blk)
+    # Each injection but a corrupt one kills; a corrupt one kills only when
+    # the flipped bits are used.
+    must = re.search(r"restart-stress: (\d+) fs and (\d+) blk injections that kill", out)
+    assert fs >= int(must.group(1)) and blk >= int(must.group(2)), (fs, blk, must.group(0))
     before, after = unspent(out)
     assert before == after, "memory leaked over the restarts"
     fsck = subprocess.run(["e2fsck", "-fn", str(image)], capture_output=True, text=True)

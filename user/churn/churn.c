@@ -33,7 +33,8 @@ static unsigned char buf[MAX_SIZE], back[MAX_SIZE];
 
 static void fail(const char *what, const char *path)
 {
-    printf("churn %d: %s %s: %s\n", worker, what, path, strerror(errno));
+    int e = errno;
+    printf("churn %d: %s %s: %s (errno %d)\n", worker, what, path, strerror(e), e);
     failures++;
 }
 
