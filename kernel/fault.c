@@ -143,12 +143,3 @@ void fault_syscall(struct thread *t)
     t->fault = MICA_FAULT_SYSCALL;
     raise(t);
 }
-
-uint64_t fault_word(const struct thread *t, unsigned i)
-{
-    if (t->fault != MICA_FAULT_SYSCALL)
-        return t->fault_msg[i];
-    /* w0 = a7, w1..w6 = a0..a5, w7 = pc, w8 = sp */
-    return i == 0 ? t->ctx.regs[REG_A7] : i <= 6 ? t->ctx.regs[REG_A0 + i - 1]
-           : i == 7 ? t->ctx.pc : t->ctx.regs[REG_SP];
-}

@@ -91,6 +91,9 @@ void sched_forget_pagetable(pte_t *pt)
     h->pagetable = NULL;
 }
 
+/* Does what sched_enter leaves to a call: after it, t's address space is
+ * in satp with a current ASID and its FP state is in the FPU, so that
+ * sched_enter goes straight through. */
 void sched_enter_any(struct thread *t)
 {
     struct hart *h = this_hart();
@@ -99,11 +102,9 @@ void sched_enter_any(struct thread *t)
         h->pagetable = pt;
         vm_switch(pt, &t->proc->asid);
     }
-    uint64_t fs = t->fpu_enabled ? fpu_sstatus(t) : SSTATUS_FS_OFF;
-    csr_clear(sstatus, SSTATUS_SPP | SSTATUS_FS);
-    csr_set(sstatus, SSTATUS_SPIE | fs);
-    h->entered = csr_read(time);
-    user_return(&t->ctx);
+    if (t->fpu_enabled)
+        fpu_sstatus(t);
+    sched_enter(t);
 }
 
 void sched_return_to_user(void)

@@ -58,7 +58,7 @@ static inline bool sched_may_run(const struct thread *t)
 }
 
 __attribute__((noreturn)) void user_return(struct user_context *ctx);
-/* sched_enter for every case: a new ASID, the FPU. */
+/* sched_enter's rare cases: a new ASID, FP state to load. */
 __attribute__((noreturn, noinline, cold)) void sched_enter_any(struct thread *t);
 
 /* Enters t, which must be current, in user mode: its address space, its

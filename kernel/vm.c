@@ -180,7 +180,6 @@ uint64_t vm_kernel_satp(void)
     return vm_satp(kernel_root);
 }
 
-
 pte_t *vm_user_create(pt_alloc_fn alloc, void *ctx)
 {
     pte_t *root = alloc(ctx);

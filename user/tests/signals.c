@@ -283,6 +283,37 @@ static void altstack_onstack(void)
     signal(SIGUSR2, SIG_DFL);
 }
 
+/* The frame's ucontext as Linux fills it: uc_stack says SS_DISABLE with no
+ * alternate stack, uc_sigmask is the mask the handler interrupted, and
+ * sigreturn takes back a mask the handler changed there (as thread
+ * cancellation does). */
+static volatile int uc_flags, uc_had_usr2;
+
+static void on_uc(int sig, siginfo_t *si, void *p)
+{
+    (void)sig;
+    (void)si;
+    ucontext_t *uc = p;
+    uc_flags = uc->uc_stack.ss_flags;
+    uc_had_usr2 = sigismember(&uc->uc_sigmask, SIGUSR2);
+    sigaddset(&uc->uc_sigmask, SIGUSR2);
+}
+
+static void frame_ucontext(void)
+{
+    stack_t none = { .ss_flags = SS_DISABLE };
+    EXPECT(sigaltstack(&none, 0) == 0);
+    usr2_unblocked();
+    struct sigaction sa = { .sa_sigaction = on_uc, .sa_flags = SA_SIGINFO };
+    EXPECT(sigaction(SIGUSR1, &sa, 0) == 0);
+    EXPECT(raise(SIGUSR1) == 0);
+    EXPECT(uc_flags == SS_DISABLE && uc_had_usr2 == 0);
+    sigset_t now;
+    EXPECT(sigprocmask(SIG_SETMASK, 0, &now) == 0 && sigismember(&now, SIGUSR2) == 1);
+    usr2_unblocked();
+    signal(SIGUSR1, SIG_DFL);
+}
+
 /* Real-time signals queue, each with its value, in order; a standard
  * signal sent twice while blocked comes once. */
 static volatile int rt_values[8], rt_count, usr1_count;
@@ -347,6 +378,7 @@ static const struct test_case cases[] = {
     { "sigqueue", sigqueue_value },
     { "fork_in_handler", fork_in_handler },
     { "altstack_onstack", altstack_onstack },
+    { "frame_ucontext", frame_ucontext },
     { "rt_queue", rt_queue },
 };
 
