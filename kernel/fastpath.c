@@ -9,7 +9,8 @@
  *   1. the message has at most MICA_MSG_REGS words, no capability, no grant;
  *   2. the slot holds an endpoint capability with the write right;
  *   3. a receiver waits on the endpoint;
- *   4. the receiver's priority is at least that of every queued thread.
+ *   4. the receiver's priority is at least that of every queued thread
+ *      (higher, when the tick has asked for a round-robin turn).
  *
  * REPLY_RECV (fastpath_reply_recv)
  *   1. the reply has at most MICA_MSG_REGS words, no capability, no grant;
@@ -18,12 +19,14 @@
  *      (not STOP, and it did not exit), or the caller is not a fault;
  *   4. the slot holds an endpoint capability with the read right;
  *   5. no sender waits on it, and no bound notification is pending;
- *   6. the caller's priority is at least that of every queued thread.
+ *   6. the caller's priority is at least that of every queued thread
+ *      (higher, when the tick has asked for a round-robin turn).
  *
  * Linux system call (fastpath_syscall)
  *   1. the thread has a fault endpoint;
  *   2. a receiver with an IPC buffer waits on it;
- *   3. the receiver's priority is at least that of every queued thread.
+ *   3. the receiver's priority is at least that of every queued thread
+ *      (higher, when the tick has asked for a round-robin turn).
  *
  * The general path (endpoint.c) is complete on its own: with the fastpath
  * built out (make FASTPATH=0) every test passes the same.

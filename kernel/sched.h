@@ -50,11 +50,16 @@ static inline struct thread *sched_current(void)
     return this_hart()->current;
 }
 
-/* True if t may run now without passing over a queued thread. */
+/* True if t may run now without passing over a queued thread, or over
+ * one of its own priority whose round-robin turn the tick has asked for
+ * (as choose() in sched.c decides). */
 static inline bool sched_may_run(const struct thread *t)
 {
-    const struct runqueues *rq = &this_hart()->rq;
-    return !rq->top_bits || t->prio >= rq_highest(rq);
+    const struct hart *h = this_hart();
+    if (!h->rq.top_bits)
+        return true;
+    int high = rq_highest(&h->rq);
+    return t->prio > high || (t->prio == high && !h->resched);
 }
 
 __attribute__((noreturn)) void user_return(struct user_context *ctx);
