@@ -247,6 +247,8 @@ EXT2_CORE         := $(filter-out servers/fs/main.c servers/fs/table.c servers/f
                        servers/fs/request_%.c,$(wildcard servers/fs/*.c))
 HOST_test_ext2    := $(EXT2_CORE)
 HOST_fuzz_ext2    := $(EXT2_CORE)
+# fuzz_cache includes cache.c itself, with stand-ins for the system calls.
+$(B)/host/fuzz_cache: servers/fs/cache.c
 HOST_TESTS := $(patsubst test/host/%.c,$(B)/host/%,$(wildcard test/host/*.c))
 
 $(B)/host/%: test/host/%.c $$(HOST_$$*) $(wildcard test/host/*.h test/host/ext2/*.h) | $(SETUP)

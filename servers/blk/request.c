@@ -147,6 +147,7 @@ static void pump(void)
             long n = mica_grant_copy(j.reply, 0, buf_of(i), j.count * BLK_SECTOR,
                                      MICA_GRANT_FROM);
             if (n < 0) {
+                debug_printf("blk: the grant of a write cannot be read: %ld\n", n);
                 server_answer(j.reply, n == -EINVAL ? -EINVAL : -EFAULT, 0, 0, 0);
                 i--;          /* the slot is still free */
                 continue;
@@ -171,6 +172,9 @@ static void complete(unsigned i)
         if (n < 0)
             r = n == -EINVAL ? -EINVAL : -EFAULT;
     }
+    if (r)
+        debug_printf("blk: op %u at sector %lu failed: status %u, %ld\n", s->job.op,
+                     (unsigned long)s->job.sector, statuses[i], r);
     s->busy = false;
     server_answer(s->job.reply, r, 0, 0, 0);
 }

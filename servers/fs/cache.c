@@ -8,10 +8,11 @@
  *
  * The index (entries, buckets, the dirty list) is the heap root may
  * corrupt on purpose (service inject fs corrupt). Each entry carries a
- * check word over its block number and dirty flag, and every pointer is
- * checked before it is followed; a mismatch stops fs with an illegal
- * instruction, so it is restarted instead of writing a block where it
- * does not belong.
+ * check word over all its fields, and each pointer of the bucket and dirty
+ * arrays one of its own; each is checked where it is used. A mismatch
+ * stops fs with a breakpoint, so it is restarted instead of writing a
+ * block where it does not belong, finding a block twice or forgetting a
+ * dirty one (each of which a flipped pointer alone once did).
  */
 #include "fs.h"
 
@@ -22,19 +23,32 @@
 #include "mica/string.h"
 #include "mica/sys.h"
 
+#ifndef CACHE_VA                  /* the host fuzzer puts them elsewhere */
 #define CACHE_VA   0x40000000ul
 #define STAGING_VA 0x3ff0000000ul
-#define READ_AHEAD 16
+#endif
+#define READ_AHEAD 16            /* at most 32: fill() keeps a bit per block */
 #define PAGE 4096ul
 #define NO_BLOCK UINT64_MAX
 
+/* An entry of the index. check seals all its other fields: an entry is
+ * checked (valid()) before any of its fields is used, and resealed after
+ * every change, so a flipped bit anywhere in it is caught. */
 struct entry {
     uint64_t block;
     struct entry *hash_next;
     struct entry *lru_prev;    /* towards the most recently used */
     struct entry *lru_next;
-    bool dirty;
-    uint64_t check;            /* seal(block, dirty) */
+    uint64_t dirty;
+    uint64_t check;            /* seal() */
+};
+
+/* A pointer in the bucket and dirty arrays, with a check of its own: a
+ * flipped pointer could otherwise lead to another good entry (a block
+ * found twice, or a dirty block never written). */
+struct ref {
+    struct entry *e;
+    uint64_t check;            /* ref_seal(e) */
 };
 
 static long blk_ep;
@@ -42,30 +56,38 @@ static uint32_t bs, sectors_per_block;
 static uint64_t nentries;
 static struct entry *entries;
 static struct entry *mru, *lru;        /* the ends of the LRU list */
-static struct entry **dirty;           /* dirty entries, in no order */
+static struct ref *dirty;              /* dirty entries, in no order */
 static uint64_t ndirty;
-static struct entry **buckets;
+static struct ref *buckets;
 static uint64_t nbuckets;
 static uint8_t *data;          /* nentries blocks */
 static uint64_t mapped_from;   /* entries from here on have their data mapped */
 static uint8_t *staging;       /* READ_AHEAD blocks */
 static uint64_t last_miss = NO_BLOCK;
 
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    return (h ^ v) * 0x9e3779b97f4a7c15ull;
+}
+
 static uint64_t seal(const struct entry *e)
 {
-    return (e->block ^ (uint64_t)e->dirty << 63) * 0x9e3779b97f4a7c15ull + 0x5bd1e995;
+    uint64_t h = mix(0x5bd1e995, e->block);
+    h = mix(h, (uint64_t)e->hash_next);
+    h = mix(h, (uint64_t)e->lru_prev);
+    h = mix(h, (uint64_t)e->lru_next);
+    h = mix(h, e->dirty);
+    return h ^ h >> 31;
 }
 
-static void set_block(struct entry *e, uint64_t block)
+static void reseal(struct entry *e)
 {
-    e->block = block;
     e->check = seal(e);
 }
 
-static void set_dirty(struct entry *e, bool dirty)
+static uint64_t ref_seal(const struct entry *e)
 {
-    e->dirty = dirty;
-    e->check = seal(e);
+    return (uint64_t)e * 0xbf58476d1ce4e5b9ull + 0x94d049bb133111ebull;
 }
 
 /* The index is not what fs wrote: stop before using it. */
@@ -75,7 +97,7 @@ static void corrupt(void)
     __builtin_trap();
 }
 
-/* e, about to be followed: a sealed entry of the array (or NULL). */
+/* e, about to be used: a sealed entry of the array (or NULL). */
 static struct entry *valid(struct entry *e)
 {
     if (!e)
@@ -84,6 +106,27 @@ static struct entry *valid(struct entry *e)
     if (off >= nentries * sizeof *e || off % sizeof *e || e->check != seal(e))
         corrupt();
     return e;
+}
+
+/* ... and one that cannot be NULL. */
+static struct entry *must(struct entry *e)
+{
+    if (!e)
+        corrupt();
+    return valid(e);
+}
+
+static struct entry *ref_get(const struct ref *r)
+{
+    if (r->check != ref_seal(r->e))
+        corrupt();
+    return valid(r->e);
+}
+
+static void ref_set(struct ref *r, struct entry *e)
+{
+    r->e = e;
+    r->check = ref_seal(e);
 }
 
 static long map_memory(uint64_t va, uint64_t bytes)
@@ -110,8 +153,8 @@ int cache_init(long blk, uint32_t block_size, uint64_t max_blocks)
     sectors_per_block = bs / BLK_SECTOR;
     nentries = max_blocks;
     nbuckets = nentries * 2;
-    uint64_t meta = nentries * sizeof(struct entry) + nbuckets * sizeof(struct entry *) +
-                    nentries * sizeof(struct entry *);
+    uint64_t meta = nentries * sizeof(struct entry) + nbuckets * sizeof(struct ref) +
+                    nentries * sizeof(struct ref);
     meta = (meta + PAGE - 1) & ~(PAGE - 1);
     /* The blocks' memory is mapped as the cache fills (backed()), so a
      * new incarnation starts without mapping and zeroing all of it. */
@@ -119,41 +162,52 @@ int cache_init(long blk, uint32_t block_size, uint64_t max_blocks)
         return -ENOMEM;
     mapped_from = nentries;
     entries = (struct entry *)CACHE_VA;
-    buckets = (struct entry **)(entries + nentries);
+    buckets = (struct ref *)(entries + nentries);
     dirty = buckets + nbuckets;
     data = (uint8_t *)(CACHE_VA + meta);
     staging = (uint8_t *)STAGING_VA;
     for (uint64_t i = 0; i < nentries; i++) {
-        set_block(&entries[i], NO_BLOCK);
+        entries[i].block = NO_BLOCK;
         entries[i].lru_prev = i ? &entries[i - 1] : NULL;
         entries[i].lru_next = i + 1 < nentries ? &entries[i + 1] : NULL;
+        reseal(&entries[i]);
     }
+    for (uint64_t i = 0; i < nbuckets; i++)
+        ref_set(&buckets[i], NULL);
     mru = &entries[0];
     lru = &entries[nentries - 1];
     return 0;
 }
 
-/* Moves e to the most recently used end. */
+/* Moves e (checked) to the most recently used end. */
 static void touch(struct entry *e)
 {
     if (e == mru)
         return;
-    valid(e->lru_prev)->lru_next = valid(e->lru_next);
-    if (e->lru_next)
-        e->lru_next->lru_prev = e->lru_prev;
-    else
-        lru = e->lru_prev;
+    struct entry *prev = must(e->lru_prev), *next = valid(e->lru_next);
+    prev->lru_next = next;
+    reseal(prev);
+    if (next) {
+        next->lru_prev = prev;
+        reseal(next);
+    } else {
+        lru = prev;
+    }
+    struct entry *old = must(mru);
     e->lru_prev = NULL;
-    e->lru_next = mru;
-    valid(mru)->lru_prev = e;
+    e->lru_next = old;
+    reseal(e);
+    old->lru_prev = e;
+    reseal(old);
     mru = e;
 }
 
 static void mark_dirty(struct entry *e)
 {
     if (!e->dirty) {
-        set_dirty(e, true);
-        dirty[ndirty++] = e;
+        e->dirty = 1;
+        reseal(e);
+        ref_set(&dirty[ndirty++], e);
     }
 }
 
@@ -161,13 +215,15 @@ static void mark_clean(struct entry *e)
 {
     if (!e->dirty)
         return;
-    set_dirty(e, false);
+    e->dirty = 0;
+    reseal(e);
     for (uint64_t i = 0; i < ndirty; i++) {
-        if (dirty[i] == e) {
+        if (ref_get(&dirty[i]) == e) {
             dirty[i] = dirty[--ndirty];
             return;
         }
     }
+    corrupt();                 /* dirty, and not on the list */
 }
 
 static uint8_t *data_of(const struct entry *e)
@@ -175,15 +231,15 @@ static uint8_t *data_of(const struct entry *e)
     return data + (uint64_t)(e - entries) * bs;
 }
 
-static struct entry **bucket(uint64_t block)
+static struct ref *bucket(uint64_t block)
 {
     return &buckets[(block * 0x9e3779b97f4a7c15ull >> 20) % nbuckets];
 }
 
 static struct entry *find(uint64_t block)
 {
-    struct entry **b = bucket(block);
-    for (struct entry *e = valid(*b); e; e = valid(e->hash_next)) {
+    struct ref *b = bucket(block);
+    for (struct entry *e = ref_get(b); e; e = valid(e->hash_next)) {
         if (bucket(e->block) != b)
             corrupt();
         if (e->block == block)
@@ -194,31 +250,44 @@ static struct entry *find(uint64_t block)
 
 static void unhash(struct entry *e)
 {
-    for (struct entry **pp = bucket(e->block); valid(*pp); pp = &(*pp)->hash_next) {
-        if (*pp == e) {
-            *pp = e->hash_next;
+    struct ref *b = bucket(e->block);
+    struct entry *p = ref_get(b);
+    if (p == e) {
+        ref_set(b, e->hash_next);
+        return;
+    }
+    for (; p; p = valid(p->hash_next)) {
+        if (p->hash_next == e) {
+            p->hash_next = e->hash_next;
+            reseal(p);
             return;
         }
     }
+    corrupt();                 /* not in the chain of its block */
 }
 
 static int write_run(uint64_t first, uint64_t count, const uint8_t *buf)
 {
     long r = blk_write(blk_ep, first * sectors_per_block, buf,
                        (uint32_t)(count * sectors_per_block));
+    if (r)
+        debug_printf("fs: writing blocks %lu+%lu to blk failed: %ld\n", (unsigned long)first,
+                     (unsigned long)count, r);
     return r ? -EIO : 0;
 }
 
 /* The least recently used entry, written back first if dirty. */
 static struct entry *victim(void)
 {
-    struct entry *e = valid(lru);
+    struct entry *e = must(lru);
     if (e->dirty && write_run(e->block, 1, data_of(e)))
         return NULL;
     mark_clean(e);
     if (e->block != NO_BLOCK)
         unhash(e);
-    set_block(e, NO_BLOCK);
+    e->block = NO_BLOCK;
+    e->hash_next = NULL;
+    reseal(e);
     return e;
 }
 
@@ -244,13 +313,19 @@ static bool backed(const struct entry *e)
 static struct entry *insert(uint64_t block, const uint8_t *src)
 {
     struct entry *e = victim();
-    if (!e || !backed(e))
+    if (!e)
         return NULL;
-    set_block(e, block);
+    if (!backed(e)) {
+        debug_printf("fs: no memory for the block cache\n");
+        return NULL;
+    }
+    struct ref *b = bucket(block);
+    e->block = block;
+    e->hash_next = ref_get(b);
+    reseal(e);
+    ref_set(b, e);
     touch(e);
     memcpy(data_of(e), src, bs);
-    e->hash_next = *bucket(block);
-    *bucket(block) = e;
     return e;
 }
 
@@ -259,17 +334,26 @@ static struct entry *fill(uint64_t block)
 {
     uint64_t n = block == last_miss + 1 ? READ_AHEAD : 1;
     last_miss = block;
+    /* A block cached now may be newer than the disk's copy, and may be
+     * evicted (written back) by the inserts below: the read-ahead must
+     * leave it alone even then, or it would bring the old copy back. */
+    uint32_t cached = 0;
+    for (uint64_t i = 1; i < n; i++)
+        if (find(block + i))
+            cached |= 1u << i;
     long r = blk_read(blk_ep, block * sectors_per_block, staging,
                       (uint32_t)(n * sectors_per_block));
     if (r && n > 1) {              /* past the end of the disk: just the one */
         n = 1;
         r = blk_read(blk_ep, block * sectors_per_block, staging, sectors_per_block);
     }
-    if (r)
+    if (r) {
+        debug_printf("fs: reading block %lu from blk failed: %ld\n", (unsigned long)block, r);
         return NULL;
+    }
     struct entry *first = insert(block, staging);
     for (uint64_t i = 1; first && i < n; i++)
-        if (!find(block + i) && !insert(block + i, staging + i * bs))
+        if (!(cached & 1u << i) && !find(block + i) && !insert(block + i, staging + i * bs))
             break;
     if (first)
         touch(first);              /* the read-ahead must not evict it */
@@ -304,19 +388,21 @@ static void check_dirty(void)
 {
     if (ndirty > nentries)
         corrupt();
-    for (uint64_t i = 0; i < ndirty; i++)
-        if (!valid(dirty[i])->dirty || dirty[i]->block == NO_BLOCK)
+    for (uint64_t i = 0; i < ndirty; i++) {
+        struct entry *e = must(ref_get(&dirty[i]));
+        if (!e->dirty || e->block == NO_BLOCK)
             corrupt();
+    }
 }
 
 static void sort_dirty(void)
 {
     for (uint64_t i = 1; i < ndirty; i++) {
-        struct entry *e = dirty[i];
+        struct ref r = dirty[i];
         uint64_t j = i;
-        for (; j > 0 && dirty[j - 1]->block > e->block; j--)
+        for (; j > 0 && dirty[j - 1].e->block > r.e->block; j--)
             dirty[j] = dirty[j - 1];
-        dirty[j] = e;
+        dirty[j] = r;
     }
 }
 
@@ -327,8 +413,9 @@ uint64_t cache_dirty(uint64_t *blocks, uint8_t *copy, uint64_t max)
         return ndirty;
     sort_dirty();
     for (uint64_t i = 0; i < ndirty; i++) {
-        blocks[i] = dirty[i]->block;
-        memcpy(copy + i * bs, data_of(dirty[i]), bs);
+        struct entry *e = must(ref_get(&dirty[i]));
+        blocks[i] = e->block;
+        memcpy(copy + i * bs, data_of(e), bs);
     }
     return ndirty;
 }
@@ -346,10 +433,13 @@ int cache_flush(void)
     sort_dirty();
     for (uint64_t i = 0; i < ndirty;) {
         /* A run of consecutive blocks, up to READ_AHEAD, in one request. */
-        uint64_t n = 0, first = dirty[i]->block;
-        while (i + n < ndirty && n < READ_AHEAD && dirty[i + n]->block == first + n) {
-            memcpy(staging + n * bs, data_of(dirty[i + n]), bs);
-            set_dirty(dirty[i + n], false);
+        uint64_t n = 0, first = must(ref_get(&dirty[i]))->block;
+        struct entry *e;
+        while (i + n < ndirty && n < READ_AHEAD &&
+               (e = must(ref_get(&dirty[i + n])))->block == first + n) {
+            memcpy(staging + n * bs, data_of(e), bs);
+            e->dirty = 0;
+            reseal(e);
             n++;
         }
         if (write_run(first, n, staging))

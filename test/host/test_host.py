@@ -62,6 +62,7 @@ def test_fdt():
 
 FUZZ = {
     "fuzz_ext2": (2_000, 50_000, lambda: []),
+    "fuzz_cache": (3_000, 200_000, lambda: []),
     # name: (iterations in make test, in make fuzz, seed input)
     "fuzz_fdt": (200_000, 5_000_000, lambda: [str(DTB)]),
     "fuzz_elf": (100_000, 5_000_000, lambda: [str(BUILD / "native" / "root.elf")]),
