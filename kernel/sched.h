@@ -22,7 +22,6 @@ struct hart {
     pte_t *pagetable;           /* in satp now */
     bool resched;               /* the tick or yield asks for round-robin */
     struct runqueues rq;        /* runnable threads other than current */
-    uint64_t entered;           /* when current last entered user mode */
 };
 
 extern struct hart hart0;
@@ -66,6 +65,16 @@ __attribute__((noreturn)) void user_return(struct user_context *ctx);
 /* sched_enter's rare cases: a new ASID, FP state to load. */
 __attribute__((noreturn, noinline, cold)) void sched_enter_any(struct thread *t);
 
+/* Goes to the noreturn fn(arg) by a jump, not a call: GCC keeps a return
+ * address for a noreturn call, and the fastpath would pay a stack frame
+ * for it. */
+#define SCHED_JUMP(fn, arg)                                               \
+    do {                                                                  \
+        register void *a0_ __asm__("a0") = (arg);                         \
+        __asm__ volatile("tail " #fn : : "r"(a0_));                       \
+        __builtin_unreachable();                                          \
+    } while (0)
+
 /* Enters t, which must be current, in user mode: its address space, its
  * FPU state, interrupts on. Inline: it is the tail of the fastpath, which
  * then calls no function that returns and keeps no register of its caller;
@@ -76,15 +85,15 @@ static inline __attribute__((always_inline, noreturn)) void sched_enter(struct t
     struct process *p = t->proc;
     bool switch_space = p->pagetable != h->pagetable;
     if ((t->fpu_enabled && fpu_owner != t) || (switch_space && p->asid.gen != vm_asid_gen))
-        sched_enter_any(t);
+        SCHED_JUMP(sched_enter_any, t);
     if (switch_space) {
         h->pagetable = p->pagetable;
         vm_switch(p->pagetable, &p->asid);
     }
     csr_clear(sstatus, SSTATUS_SPP | SSTATUS_FS);
     csr_set(sstatus, SSTATUS_SPIE | (t->fpu_enabled ? SSTATUS_FS_CLEAN : SSTATUS_FS_OFF));
-    h->entered = csr_read(time);
-    user_return(&t->ctx);
+    t->user_ticks -= csr_read(time);   /* trap_entry adds the time of leaving */
+    SCHED_JUMP(user_return, &t->ctx);
 }
 
 /* Makes t current and enters it (the fastpath's switch). */

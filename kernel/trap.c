@@ -62,8 +62,9 @@ static void interrupt(uint64_t irq)
 __attribute__((optimize("omit-frame-pointer"))) void trap_entry(struct user_context *ctx)
 {
     struct thread *t = (struct thread *)ctx;
-    /* Only the trapping thread's own time: waiting and idling are not its. */
-    t->user_ticks += csr_read(time) - this_hart()->entered;
+    /* Only the trapping thread's own time: waiting and idling are not its.
+     * sched_enter took away the time it entered user mode. */
+    t->user_ticks += csr_read(time);
     if (csr_read(scause) == EXC_ECALL_U)
         fastpath_try(t);             /* returns only when it does not apply */
 }

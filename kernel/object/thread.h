@@ -56,7 +56,8 @@ struct thread {
     uint8_t prio;
     uint8_t mcp;                   /* highest priority it may give */
     bool fpu_enabled;              /* has used the FPU */
-    uint64_t user_ticks;           /* time run in user mode (THREAD_TIME) */
+    uint64_t user_ticks;           /* time run in user mode (THREAD_TIME), less the
+                                    * time it entered while it is there */
     struct thread *rq_next;        /* run queue or wait queue links */
     struct thread *rq_prev;
 

@@ -95,32 +95,101 @@ static bool fault_signal(struct lthread *t, int sig, int code, uint64_t pc, uint
     return false;
 }
 
-/* Handles one fault message; returns true and sets *answer when the thread
- * is to be answered now. */
-static bool handle(struct lthread *t, uint64_t label, const uint64_t *w, const uint64_t *mr,
-                   struct mica_msg *answer)
+/* What posix receives. A fault message's words lie in the order of struct
+ * sysargs: words 0..3 come back in registers and words 4..8 are copied
+ * behind them from the IPC buffer, so a system call's arguments are read
+ * where they landed instead of gathered again. The label and badge stay in
+ * registers (struct received). */
+struct inbox {
+    union {
+        uint64_t w[MICA_FAULT_LEN];
+        struct sysargs s;
+    };
+};
+_Static_assert(sizeof(struct sysargs) == MICA_FAULT_LEN * sizeof(uint64_t),
+               "a system call's fault message is a struct sysargs");
+
+/* A message's label and badge; a failed receive has neither (badge 0 is no
+ * thread, label 0 no message posix answers). */
+struct received {
+    uint64_t label, badge;
+};
+
+#define RECEIVED(err, a1, a6)                                                     \
+    ((err) ? (struct received){ 0, 0 } : (struct received){ MICA_INFO_LABEL(a1), a6 })
+
+/* Sends out (on the implicit reply for REPLY_RECV) and receives into in. */
+static inline struct received posix_ipc(long nr, const struct mica_msg *out, struct inbox *in)
 {
-    if (label == MICA_FAULT_SYSCALL) {
-        struct sysargs s = { w[0], { w[1], w[2], w[3], mr[4], mr[5], mr[6] }, mr[7], mr[8] };
-        t->sys_a0 = s.a[0];
-        long r = syscall_dispatch(t, &s);
-        if (r == POSIX_DEFERRED)
-            return false;
-        if (r == POSIX_RESUME_AS_IS) {
-            /* rt_sigreturn: registers restored; deliver what is now unmasked. */
-            static struct mica_regs regs;
-            *answer = (struct mica_msg){ .info = MICA_INFO(MICA_RESUME_AS_IS, 0, 0, 0) };
-            if (signal_ready(t) && mica_thread_read_regs(t->kthread, &regs, MICA_REGS_FP) == 0) {
-                int d = signal_deliver(t, &regs, false);
-                if (d < 0)
-                    return false;
-                if (d > 0)
-                    mica_thread_write_regs(t->kthread, &regs, 0);
-            }
-            return true;
+    register long a0 __asm__("a0") = posix_ep;
+    register uint64_t a1 __asm__("a1") = out->info;
+    register uint64_t a2 __asm__("a2") = out->w[0];
+    register uint64_t a3 __asm__("a3") = out->w[1];
+    register uint64_t a4 __asm__("a4") = out->w[2];
+    register uint64_t a5 __asm__("a5") = out->w[3];
+    register uint64_t a6 __asm__("a6") = 0;
+    register long a7 __asm__("a7") = nr;
+    __asm__ volatile("ecall"
+                     : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6)
+                     : "r"(a7)
+                     : "memory");
+    in->w[0] = a2;
+    in->w[1] = a3;
+    in->w[2] = a4;
+    in->w[3] = a5;
+    return RECEIVED(a0, a1, a6);
+}
+
+/* The common answer, kept out of memory: a system call's one-word result
+ * (the kernel reads no more words than the answer's length). Only the IPC
+ * buffer changes behind the compiler's back, so only it is named. */
+static inline struct received answer_syscall(long value, struct inbox *in,
+                                             struct mica_ipc_buffer *ib)
+{
+    register long a0 __asm__("a0") = posix_ep;
+    register uint64_t a1 __asm__("a1") = MICA_INFO(MICA_RESUME, 1, 0, 0);
+    register uint64_t a2 __asm__("a2") = (uint64_t)value;
+    register uint64_t a3 __asm__("a3"), a4 __asm__("a4"), a5 __asm__("a5");
+    register uint64_t a6 __asm__("a6") = 0;
+    register long a7 __asm__("a7") = MICA_SYS_REPLY_RECV;
+    __asm__ volatile("ecall"
+                     : "+r"(a0), "+r"(a1), "+r"(a2), "=r"(a3), "=r"(a4), "=r"(a5), "+r"(a6),
+                       "+m"(*ib)
+                     : "r"(a7));
+    in->w[0] = a2;
+    in->w[1] = a3;
+    in->w[2] = a4;
+    in->w[3] = a5;
+    return RECEIVED(a0, a1, a6);
+}
+
+/* The answer to a system call whose handler returned r: false when the
+ * thread waits (or is gone). */
+static bool syscall_finish(struct lthread *t, long r, struct mica_msg *answer)
+{
+    if (r == POSIX_DEFERRED)
+        return false;
+    if (r == POSIX_RESUME_AS_IS) {
+        /* rt_sigreturn: registers restored; deliver what is now unmasked. */
+        static struct mica_regs regs;
+        *answer = (struct mica_msg){ .info = MICA_INFO(MICA_RESUME_AS_IS, 0, 0, 0) };
+        if (signal_ready(t) && mica_thread_read_regs(t->kthread, &regs, MICA_REGS_FP) == 0) {
+            int d = signal_deliver(t, &regs, false);
+            if (d < 0)
+                return false;
+            if (d > 0)
+                mica_thread_write_regs(t->kthread, &regs, 0);
         }
-        return syscall_answer(t, r, answer);
+        return true;
     }
+    return syscall_answer(t, r, answer);
+}
+
+/* Handles a fault other than a system call; returns true and sets *answer
+ * when the thread is to be answered now. */
+static bool handle_fault(struct lthread *t, uint64_t label, const uint64_t *w,
+                         struct mica_msg *answer)
+{
     if (label == MICA_FAULT_PAGE && mm_fault(t->proc, w[1], (unsigned)w[2])) {
         *answer = (struct mica_msg){ .info = MICA_INFO(MICA_RESUME, 0, 0, 0) };
         return true;
@@ -129,6 +198,14 @@ static bool handle(struct lthread *t, uint64_t label, const uint64_t *w, const u
               : label == MICA_FAULT_MISALIGNED ? SIGBUS : SIGSEGV;
     int code = label == MICA_FAULT_PAGE && find_vma_any(t->proc, w[1]) ? SEGV_ACCERR : SEGV_MAPERR;
     return fault_signal(t, sig, code, w[0], w[1], answer);
+}
+
+/* Charges the time since start to t as system time, unless t has gone. */
+static inline void charge(struct lthread *t, uint64_t start)
+{
+    if (t->tid)
+        t->sys_ticks += mica_time() - start;
+    in_service = NULL;
 }
 
 int main(void *arg)
@@ -145,38 +222,57 @@ int main(void *arg)
     }
     service_announce(SERVICE_POSIX);
     start_init();
-    uint64_t *mr = mica_ipcbuf()->mr;
-    struct mica_msg m = { 0 };
-    long err = mica_recv(posix_ep, &m);
-    struct service_state *st = service_state();
+    struct mica_ipc_buffer *ib = mica_ipcbuf();
+    const uint64_t *mr = ib->mr;
+    static const struct mica_msg none;
+    struct mica_msg answer;
+    struct inbox in;
+    struct received m = posix_ipc(MICA_SYS_RECV, &none, &in);
+    static struct service_state no_state;
+    struct service_state *st = service_state() ? service_state() : &no_state;
     for (;;) {
-        if (st)
-            st->progress++;         /* root's heartbeat looks at it */
-        if (!err && MICA_INFO_LABEL(m.info) == MICA_LABEL_NOTIFY) {
+        st->progress++;             /* root's heartbeat looks at it */
+        uint64_t label = m.label;
+        struct lthread *t = thread_by_badge(m.badge);
+        bool answered = false;
+        if (t && label == MICA_FAULT_SYSCALL) {
+            /* The fast case first: a call answered at once with its result.
+             * (The empty asm keeps t in a register: GCC would work it out
+             * from the badge again at each use.) */
+            __asm__("" : "+r"(t));
+            _Static_assert(MICA_MSG_REGS == 4 && MICA_FAULT_LEN == 9, "words 4..8 copied");
+            in.w[4] = mr[4];
+            in.w[5] = mr[5];
+            in.w[6] = mr[6];
+            in.w[7] = mr[7];
+            in.w[8] = mr[8];
+            in_service = t;
+            uint64_t start = mica_time();
+            t->sys_a0 = in.s.a[0];
+            long r = syscall_dispatch(t, &in.s);
+            charge(t, start);
+            if (r != POSIX_DEFERRED && r != POSIX_RESUME_AS_IS && syscall_plain(t)) {
+                syscall_answered(t);
+                m = answer_syscall(r, &in, ib);
+                continue;
+            }
+            answered = syscall_finish(t, r, &answer);
+        } else if (label == MICA_LABEL_NOTIFY) {
             if (m.badge & POSIX_CONSOLE_BIT)
                 console_interrupt();
             if (m.badge & POSIX_TIMER_BIT)
                 time_expire();
-            m = (struct mica_msg){ 0 };
-            err = mica_recv(posix_ep, &m);
-            continue;
+            t = NULL;
+        } else if (label == SERVICE_PING) {
+            t = NULL;               /* root's heartbeat: receiving it was the answer */
+        } else if (t) {
+            in_service = t;
+            uint64_t start = mica_time();
+            answered = handle_fault(t, label, in.w, &answer);
+            charge(t, start);
         }
-        if (!err && MICA_INFO_LABEL(m.info) == SERVICE_PING) {
-            /* root's heartbeat: receiving it was the answer */
-            m = (struct mica_msg){ 0 };
-            err = mica_recv(posix_ep, &m);
-            continue;
-        }
-        struct lthread *t = err ? NULL : thread_by_badge(m.badge);
-        in_service = t;
-        uint64_t start = mica_time();
-        /* The answer is built in m itself once the message is read. */
-        bool answered = t && handle(t, MICA_INFO_LABEL(m.info), m.w, mr, &m);
-        if (t && t->tid)
-            t->sys_ticks += mica_time() - start;     /* its system time */
-        in_service = NULL;
         if (answered) {
-            err = mica_reply_recv(posix_ep, &m);
+            m = posix_ipc(MICA_SYS_REPLY_RECV, &answer, &in);
             continue;
         }
         /* Waiting (or gone): keep the reply right if the thread lives. */
@@ -187,7 +283,6 @@ int main(void *arg)
             else if (slot > 0)
                 slot_free(slot);
         }
-        m = (struct mica_msg){ 0 };
-        err = mica_recv(posix_ep, &m);
+        m = posix_ipc(MICA_SYS_RECV, &none, &in);
     }
 }

@@ -166,6 +166,9 @@ struct lproc {
     int pid;                       /* 0: free */
     int ppid;
     long kproc;                    /* slot of its kernel process */
+    /* Every answer looks at these two: near the start, one load each. */
+    uint64_t pending;              /* signals sent to the process */
+    bool stopped;                  /* by a stop signal */
     struct vma vmas[MAX_VMAS];
     int nvmas;
     uint64_t brk_start, brk;
@@ -174,7 +177,6 @@ struct lproc {
     int nthreads;
     int pgid, sid;
     struct sigaction_k actions[NSIG];
-    uint64_t pending;              /* signals sent to the process */
     int sig_code[NSIG];            /* si_code and sender of each pending signal */
     int sig_pid[NSIG];
     uint64_t sig_addr[NSIG];       /* si_addr of a fault's signal */
@@ -184,7 +186,6 @@ struct lproc {
     uint64_t child_ticks;          /* ... and of its reaped children */
     uint64_t dead_sys_ticks;       /* system time of its ended threads */
     uint64_t child_sys_ticks;      /* ... and of its reaped children */
-    bool stopped;                  /* by a stop signal */
     int stop_sig;
     bool stop_unreported;          /* for wait4's WUNTRACED */
     bool cont_unreported;          /* for wait4's WCONTINUED */
@@ -277,12 +278,22 @@ void reply_to(struct lthread *t, long value);
  * false if there is none to give (the process has ended). The common case
  * (running, nothing to deliver) is inline: every system call passes here. */
 bool syscall_answer_slow(struct lthread *t, long value, struct mica_msg *m);
-static inline bool syscall_answer(struct lthread *t, long value, struct mica_msg *m)
+/* Can t's call be answered with just its result (running, no mask to put
+ * back, nothing to deliver)? Then syscall_answered() notes it answered. */
+static inline bool syscall_plain(const struct lthread *t)
 {
-    if (t->proc->stopped || t->restore_mask || signal_ready(t))
-        return syscall_answer_slow(t, value, m);
+    return !t->proc->stopped && !t->restore_mask && !signal_ready(t);
+}
+static inline void syscall_answered(struct lthread *t)
+{
     t->wait = WAIT_NONE;
     t->interruptible = t->restartable = false;
+}
+static inline bool syscall_answer(struct lthread *t, long value, struct mica_msg *m)
+{
+    if (!syscall_plain(t))
+        return syscall_answer_slow(t, value, m);
+    syscall_answered(t);
     m->info = MICA_INFO(MICA_RESUME, 1, 0, 0);     /* one word: the kernel reads no more */
     m->w[0] = (uint64_t)value;
     return true;
