@@ -193,9 +193,11 @@ pte_t *vm_user_create(pt_alloc_fn alloc, void *ctx)
 static void free_level(pte_t *table, int level,
                        void (*free_fn)(void *, void *), void *ctx)
 {
-    for (int i = 0; i < 512; i++) {
+    /* A last-level table holds only leaves: nothing under it to free. */
+    for (unsigned i = pte_next_used(table, 0); level > 0 && i < 512;
+         i = pte_next_used(table, i + 1)) {
         pte_t pte = table[i];
-        if ((pte & PTE_V) && !(pte & PTE_LEAF) && level > 0)
+        if ((pte & PTE_V) && !(pte & PTE_LEAF))
             free_level(pa_to_va(pte_pa(pte)), level - 1, free_fn, ctx);
     }
     free_fn(table, ctx);
@@ -235,19 +237,32 @@ pte_t *vm_user_lookup(pte_t *root, uint64_t va)
 
 uint64_t vm_user_next(pte_t *root, uint64_t va, uint64_t end)
 {
-    while (va < end && va < USER_TOP) {
+    if (end > USER_TOP)
+        end = USER_TOP;
+    while (va < end) {
+        /* Down from the root; in each table, the entries before the next
+         * valid one are skipped where they lie, not walked to one by one
+         * from the root (a fork's sparse stack and heap have many). */
         pte_t *table = root;
-        int level = LEVELS - 1;
-        for (;; level--) {
-            pte_t pte = table[vpn(va, level)];
-            if (!(pte & PTE_V))
-                break;                       /* skip what this entry covers */
+        for (int level = LEVELS - 1;; level--) {
+            uint64_t span = PAGE_SIZE << (9 * level);
+            unsigned i = vpn(va, level), j = i;
+            if (!(table[i] & PTE_V))
+                j = pte_next_used(table, i + 1);
+            if (j != i) {
+                va = (va & ~(span - 1)) + (uint64_t)(j - i) * span;
+                if (va >= end)
+                    return end;
+                if (j == 512)
+                    break;                   /* past this table: from the root again */
+                if (!(table[j] & PTE_V))
+                    break;                   /* not zero, not valid: walk again from va */
+            }
+            pte_t pte = table[j];
             if (level == 0 || (pte & PTE_LEAF))
                 return va;
             table = pa_to_va(pte_pa(pte));
         }
-        uint64_t span = PAGE_SIZE << (9 * level);
-        va = (va & ~(span - 1)) + span;
     }
     return end;
 }

@@ -36,6 +36,23 @@ struct boot_info;
 /* Supplies a zeroed page-table page (direct-map address) or NULL. */
 typedef void *(*pt_alloc_fn)(void *ctx);
 
+/* The first entry at or after i of a page table that is not zero, or 512.
+ * An empty entry is zero, so a scan of a sparse table tests eight at once
+ * (a fork's or an exit's walk over tables that are mostly empty). */
+static inline unsigned pte_next_used(const pte_t *table, unsigned i)
+{
+    const pte_t *p = table + i, *end = table + 512;
+    for (; p < end && ((uintptr_t)p & 63); p++)     /* tables are page-aligned */
+        if (*p)
+            return (unsigned)(p - table);
+    for (; p < end; p += 8)
+        if (p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7])
+            break;
+    for (; p < end && !*p; p++)
+        ;
+    return (unsigned)(p - table);
+}
+
 static inline uint64_t pte_pa(pte_t pte)
 {
     return (pte >> PTE_PPN_SHIFT) << 12;

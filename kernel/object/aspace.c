@@ -140,7 +140,7 @@ static void put_leaf(pte_t pte)
 
 static void unmap_level(pte_t *table, int level)
 {
-    for (int i = 0; i < 512; i++) {
+    for (unsigned i = pte_next_used(table, 0); i < 512; i = pte_next_used(table, i + 1)) {
         pte_t pte = table[i];
         if (!(pte & PTE_V))
             continue;
