@@ -21,17 +21,43 @@
 #define MAX_SLOTS MICA_MAX_SLOTS
 
 static uint64_t used[MAX_SLOTS / 64];
+/* Slots known to be empty when not used: freed here, or probed once. Only
+ * a slot never seen is asked about (its creator may have filled it). */
+static uint64_t known[MAX_SLOTS / 64];
+/* No free slot lies in a word below this one. */
+static long first_word = FIRST_SLOT / 64;
+
+/* The place of x's lowest set bit (x != 0), without libgcc. */
+static long lowest_bit(uint64_t x)
+{
+    long i = 0;
+    for (; !(x & 0xff); x >>= 8)
+        i += 8;
+    for (; !(x & 1); x >>= 1)
+        i++;
+    return i;
+}
 
 long slot_alloc(void)
 {
-    for (long s = FIRST_SLOT; s < MAX_SLOTS; s++) {
-        if (used[s / 64] & (1ull << (s % 64)))
-            continue;
-        used[s / 64] |= 1ull << (s % 64);
-        /* A slot the creator filled before we started is taken too. */
-        if (mica_cap_info(s) == -EBADF)
-            return s;
+    for (long w = first_word; w < MAX_SLOTS / 64; w++) {
+        uint64_t free = ~used[w];
+        if (w == FIRST_SLOT / 64)
+            free &= ~((1ull << FIRST_SLOT % 64) - 1);
+        for (; free; free &= free - 1) {
+            uint64_t bit = free & -free;
+            long s = w * 64 + lowest_bit(free);
+            used[w] |= bit;
+            /* A slot the creator filled before we started is taken too. */
+            if ((known[w] & bit) || mica_cap_info(s) == -EBADF) {
+                known[w] |= bit;
+                first_word = w;
+                return s;
+            }
+            known[w] |= bit;
+        }
     }
+    first_word = MAX_SLOTS / 64;
     return -1;
 }
 
@@ -40,6 +66,9 @@ void slot_free(long slot)
     if (slot >= FIRST_SLOT && slot < MAX_SLOTS) {
         mica_cap_delete(slot);
         used[slot / 64] &= ~(1ull << (slot % 64));
+        known[slot / 64] |= 1ull << (slot % 64);
+        if (slot / 64 < first_word)
+            first_word = slot / 64;
     }
 }
 

@@ -209,7 +209,7 @@ long console_read(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t len
 
 static void wake_readers(void)
 {
-    for (int i = 0; i < MAX_THREADS && available(); i++) {
+    for (int i = 0; i < thread_high && available(); i++) {
         struct lthread *w = &threads[i];
         if (w->tid && w->wait == WAIT_TTY)
             reply_to(w, deliver(w, w->io_buf, w->io_len));

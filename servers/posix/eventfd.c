@@ -60,7 +60,7 @@ static long transfer(struct lthread *t, struct ofile *f, uint64_t buf, bool writ
 static void wake(struct ofile *f)
 {
     poll_wake();
-    for (int i = 0; i < MAX_THREADS; i++) {
+    for (int i = 0; i < thread_high; i++) {
         struct lthread *w = &threads[i];
         if (!w->tid || w->wait != WAIT_EVENTFD || w->io_file != f)
             continue;

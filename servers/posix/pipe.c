@@ -172,7 +172,7 @@ static void wake_all(struct pipe *pp)
     poll_wake();
     for (int progress = 1; progress;) {
         progress = 0;
-        for (int i = 0; i < MAX_THREADS; i++) {
+        for (int i = 0; i < thread_high; i++) {
             struct lthread *w = &threads[i];
             if (!w->tid || w->wait != WAIT_PIPE || pipe_of(w->io_file) != pp)
                 continue;

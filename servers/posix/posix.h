@@ -210,6 +210,9 @@ typedef long (*syscall_fn)(struct lthread *t, const struct sysargs *s);
 
 extern struct lproc procs[MAX_PROCS];
 extern struct lthread threads[MAX_THREADS];
+/* Every entry of threads[] in use lies below thread_high (entries are
+ * taken lowest first): the scans for waiting threads stop there. */
+extern int thread_high;
 extern long posix_ep;
 /* The threads of process p; the body must not free w. */
 #define for_each_thread(w, p) for (struct lthread *w = (p)->thread_list; w; w = w->sibling)

@@ -20,13 +20,22 @@ static int next_id = 1;
 #define CLD_KILLED 2
 #define SA_NOCLDSTOP 1
 
-/* The entry with this id; id 0 finds a free entry. */
+int thread_high;
+
+/* The entry with this id; id 0 finds a free entry, the lowest. */
 static struct lthread *find_thread(int tid)
 {
-    for (int i = 0; i < MAX_THREADS; i++)
+    for (int i = 0; i < (tid ? thread_high : MAX_THREADS); i++)
         if (threads[i].tid == tid)
             return &threads[i];
     return NULL;
+}
+
+/* t has just been taken (its tid set). */
+static void thread_taken(const struct lthread *t)
+{
+    if (t - threads >= thread_high)
+        thread_high = (int)(t - threads) + 1;
 }
 
 static struct lproc *find_proc(int pid)
@@ -104,6 +113,7 @@ struct lthread *thread_new(struct lproc *p)
     if (make_kthread(p, t, &kthread))
         return NULL;
     *t = (struct lthread){ .tid = id, .proc = p, .kthread = kthread };
+    thread_taken(t);
     link_thread(p, t);
     p->nthreads++;
     return t;
@@ -141,6 +151,7 @@ struct lthread *proc_new(int ppid)
                          .pgid = id, .sid = id };
     limits_default(p);
     *t = (struct lthread){ .tid = id, .proc = p, .kthread = kthread };
+    thread_taken(t);
     link_thread(p, t);
     return t;
 }
@@ -243,6 +254,8 @@ static void free_thread(struct lthread *t)
     slot_free(t->kthread);
     unlink_thread(t);
     t->tid = 0;
+    while (thread_high && !threads[thread_high - 1].tid)
+        thread_high--;
 }
 
 /* A child of p reported its status to p's waiting wait4, if any. */

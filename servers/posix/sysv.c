@@ -83,7 +83,7 @@ void sysv_remove(struct sysv_obj *o, enum sysv_kind kind, int index)
 {
     o->used = false;
     o->seq = (uint16_t)((o->seq + 1) % (0x7fffffff / SYSV_SEQ));
-    for (int i = 0; i < MAX_THREADS; i++)
+    for (int i = 0; i < thread_high; i++)
         if (waits_on(&threads[i], kind, index))
             answer(&threads[i], -EIDRM);
 }
@@ -114,7 +114,7 @@ void sysv_retry(enum sysv_kind kind, int index)
     busy = true;
     do {
         again = false;
-        for (int i = 0; i < MAX_THREADS; i++) {
+        for (int i = 0; i < thread_high; i++) {
             struct lthread *t = &threads[i];
             if (!waits_on(t, kind, index))
                 continue;

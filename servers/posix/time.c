@@ -44,7 +44,7 @@ static uint64_t ns_to_ticks(uint64_t ns)
 void time_rearm(void)
 {
     uint64_t first = timers_next();
-    for (int i = 0; i < MAX_THREADS; i++) {
+    for (int i = 0; i < thread_high; i++) {
         struct lthread *t = &threads[i];
         if (t->tid && t->timed && (!first || t->deadline_ns < first))
             first = t->deadline_ns;
@@ -57,7 +57,7 @@ void time_expire(void)
 {
     timers_expire();
     uint64_t now = mica_monotonic_ns();
-    for (int i = 0; i < MAX_THREADS; i++) {
+    for (int i = 0; i < thread_high; i++) {
         struct lthread *t = &threads[i];
         if (t->tid && t->timed && t->deadline_ns <= now) {
             t->timed = false;
@@ -218,7 +218,7 @@ static long poll_scan(struct lthread *t, uint64_t fds, uint64_t nfds)
 /* Something a poller may wait on changed: answer those now ready. */
 void poll_wake(void)
 {
-    for (int i = 0; i < MAX_THREADS; i++) {
+    for (int i = 0; i < thread_high; i++) {
         struct lthread *w = &threads[i];
         if (w->tid && w->wait == WAIT_SELECT)
             select_wake(w);
