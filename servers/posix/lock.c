@@ -52,6 +52,9 @@ struct flock_u {
 
 static struct rlock locks[MAX_LOCKS];
 static struct flock_k flocks[MAX_FLOCKS];
+/* No entry at or past these has ever been taken: the scans every close and
+ * exit makes stop there (a program that never locks pays nothing). */
+static int locks_top, flocks_top;
 
 static bool same(struct fs_fileid a, struct fs_fileid b)
 {
@@ -79,9 +82,13 @@ static struct rlock *conflict(int pid, struct fs_fileid id, uint64_t start, uint
 
 static struct rlock *new_lock(void)
 {
-    for (int i = 0; i < MAX_LOCKS; i++)
-        if (!locks[i].pid)
+    for (int i = 0; i < MAX_LOCKS; i++) {
+        if (!locks[i].pid) {
+            if (i >= locks_top)
+                locks_top = i + 1;
             return &locks[i];
+        }
+    }
     return NULL;
 }
 
@@ -119,7 +126,7 @@ static void carve(int pid, struct fs_fileid id, uint64_t start, uint64_t end)
 /* Does the owner of l wait (F_SETLKW) for a lock pid holds? */
 static bool deadlock(const struct rlock *l, int pid)
 {
-    for (int i = 0; i < MAX_THREADS; i++) {
+    for (int i = 0; i < thread_high; i++) {
         struct lthread *w = &threads[i];
         if (!w->tid || w->proc->pid != l->pid || w->wait != WAIT_IPC || w->ipc_kind != SYSV_LOCK ||
             w->ipc_nr != SYS_FCNTL)
@@ -219,7 +226,7 @@ long lock_fcntl(struct lthread *t, const struct sysargs *s, struct ofile *f)
 void lock_closed(struct lproc *p, struct ofile *f)
 {
     bool any = false;
-    for (int i = 0; i < MAX_LOCKS; i++)
+    for (int i = 0; i < locks_top; i++)
         if (locks[i].pid == p->pid && same(locks[i].id, f->id)) {
             locks[i].pid = 0;
             any = true;
@@ -231,7 +238,7 @@ void lock_closed(struct lproc *p, struct ofile *f)
 void lock_exit(struct lproc *p)
 {
     bool any = false;
-    for (int i = 0; i < MAX_LOCKS; i++)
+    for (int i = 0; i < locks_top; i++)
         if (locks[i].pid == p->pid) {
             locks[i].pid = 0;
             any = true;
@@ -242,7 +249,7 @@ void lock_exit(struct lproc *p)
 
 void lock_file_gone(struct ofile *f)
 {
-    for (int i = 0; i < MAX_FLOCKS; i++)
+    for (int i = 0; i < flocks_top; i++)
         if (flocks[i].f == f) {
             flocks[i].f = NULL;
             changed();
@@ -286,6 +293,8 @@ long sys_flock(struct lthread *t, const struct sysargs *s)
     if (!mine && !(mine = slot))
         return -ENOLCK;
     *mine = (struct flock_k){ f, f->id, ex };
+    if (mine - flocks >= flocks_top)
+        flocks_top = (int)(mine - flocks) + 1;
     changed();                          /* a downgrade lets others in */
     return 0;
 }

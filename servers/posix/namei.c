@@ -51,8 +51,17 @@ static const struct { const char *name; enum ofile_kind kind; uint32_t rdev; } d
     { "/dev/console", OF_CONSOLE, 0x501 }, { "/dev/tty", OF_CONSOLE, 0x500 },
 };
 
+/* Every device's name starts so: other paths are told apart at once. */
+static bool maybe_device(const char *path)
+{
+    return path[0] == '/' && path[1] == 'd' && path[2] == 'e' && path[3] == 'v' &&
+           path[4] == '/';
+}
+
 static int device_of(const char *path)
 {
+    if (!maybe_device(path))
+        return -1;
     for (unsigned i = 0; i < sizeof devices / sizeof devices[0]; i++)
         if (!strcmp(path, devices[i].name))
             return (int)i;
@@ -62,6 +71,8 @@ static int device_of(const char *path)
 /* Does path go through a device as if it were a directory? */
 static bool under_device(const char *path)
 {
+    if (!maybe_device(path))
+        return false;
     for (unsigned i = 0; i < sizeof devices / sizeof devices[0]; i++) {
         size_t n = strlen(devices[i].name);
         if (!strncmp(path, devices[i].name, n) && path[n] == '/')
