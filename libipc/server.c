@@ -41,7 +41,10 @@ long server_answer(long reply_slot, long result, uint64_t w1, uint64_t w2, uint6
                           .w = { (uint64_t)result, w1, w2, w3 } };
     long err = mica_send(reply_slot, &m);
     /* SEND on a reply capability consumes it; only the slot is left. */
-    slot_free(reply_slot);
+    if (err)
+        slot_free(reply_slot);
+    else
+        slot_forget(reply_slot);
     return err;
 }
 

@@ -63,8 +63,14 @@ long slot_alloc(void)
 
 void slot_free(long slot)
 {
-    if (slot >= FIRST_SLOT && slot < MAX_SLOTS) {
+    if (slot >= FIRST_SLOT && slot < MAX_SLOTS)
         mica_cap_delete(slot);
+    slot_forget(slot);
+}
+
+void slot_forget(long slot)
+{
+    if (slot >= FIRST_SLOT && slot < MAX_SLOTS) {
         used[slot / 64] &= ~(1ull << (slot % 64));
         known[slot / 64] |= 1ull << (slot % 64);
         if (slot / 64 < first_word)

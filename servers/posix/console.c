@@ -221,7 +221,7 @@ static void signal_fg(int sig)
 {
     if (!tty.fg_pgrp)
         return;
-    for (int i = 0; i < MAX_PROCS; i++)
+    for (int i = 0; i < proc_high; i++)
         if (procs[i].pid && !procs[i].zombie && procs[i].pgid == tty.fg_pgrp)
             signal_send(&procs[i], NULL, sig, 0x80 /* SI_KERNEL */, 0);
 }

@@ -65,7 +65,7 @@ static const bool root_exempt = true;
 static uint64_t nproc(void)
 {
     uint64_t n = 0;
-    for (int i = 0; i < MAX_PROCS; i++)
+    for (int i = 0; i < proc_high; i++)
         n += procs[i].pid && !procs[i].zombie;
     return n;
 }

@@ -145,7 +145,7 @@ long sys_setsid(struct lthread *t, const struct sysargs *s)
 {
     (void)s;
     struct lproc *p = t->proc;
-    for (int i = 0; i < MAX_PROCS; i++)
+    for (int i = 0; i < proc_high; i++)
         if (procs[i].pid && procs[i].pgid == p->pid)
             return -EPERM;       /* already a group leader */
     p->sid = p->pgid = p->pid;
@@ -234,7 +234,7 @@ long sys_sysinfo(struct lthread *t, const struct sysargs *s)
     si.uptime = (int64_t)(mica_monotonic_ns() / 1000000000);
     si.totalram = (uint64_t)mica_budget_info(MICA_SLOT_BUDGET, 2) * PAGE;
     si.freeram = (uint64_t)mica_budget_info(MICA_SLOT_BUDGET, 0) * PAGE;
-    for (int i = 0; i < MAX_PROCS; i++)
+    for (int i = 0; i < proc_high; i++)
         si.procs += procs[i].pid != 0;
     si.mem_unit = 1;
     return mm_copy_out(t->proc, s->a[0], &si, sizeof si) < 0 ? -EFAULT : 0;

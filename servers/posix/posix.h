@@ -209,6 +209,10 @@ struct sysargs {
 typedef long (*syscall_fn)(struct lthread *t, const struct sysargs *s);
 
 extern struct lproc procs[MAX_PROCS];
+/* Likewise every entry of procs[] in use lies below proc_high. */
+extern int proc_high;
+/* p's entry is free again (its pid 0). */
+void proc_gone(struct lproc *p);
 extern struct lthread threads[MAX_THREADS];
 /* Every entry of threads[] in use lies below thread_high (entries are
  * taken lowest first): the scans for waiting threads stop there. */

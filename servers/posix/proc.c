@@ -38,9 +38,12 @@ static void thread_taken(const struct lthread *t)
         thread_high = (int)(t - threads) + 1;
 }
 
+int proc_high;
+
+/* The process with this pid; pid 0 finds a free entry, the lowest. */
 static struct lproc *find_proc(int pid)
 {
-    for (int i = 0; i < MAX_PROCS; i++)
+    for (int i = 0; i < (pid ? proc_high : MAX_PROCS); i++)
         if (procs[i].pid == pid)
             return &procs[i];
     return NULL;
@@ -149,6 +152,8 @@ struct lthread *proc_new(int ppid)
     }
     *p = (struct lproc){ .pid = id, .ppid = ppid, .kproc = kproc, .nthreads = 1,
                          .pgid = id, .sid = id };
+    if (p - procs >= proc_high)
+        proc_high = (int)(p - procs) + 1;
     limits_default(p);
     *t = (struct lthread){ .tid = id, .proc = p, .kthread = kthread };
     thread_taken(t);
@@ -202,9 +207,12 @@ void reply_to(struct lthread *t, long value)
     struct mica_msg m;
     long slot = t->reply;
     t->reply = 0;
-    if (syscall_answer(t, value, &m))
-        mica_send(slot, &m);
-    else if (t->tid && t->held) {
+    if (syscall_answer(t, value, &m)) {
+        if (mica_send(slot, &m) == 0) {
+            slot_forget(slot);       /* the SEND consumed the reply capability */
+            return;
+        }
+    } else if (t->tid && t->held) {
         t->reply = slot;             /* answered when the process continues */
         return;
     }
@@ -278,10 +286,17 @@ static void release(struct lproc *p)
     p->kproc = 0;
 }
 
+void proc_gone(struct lproc *p)
+{
+    p->pid = 0;
+    while (proc_high && !procs[proc_high - 1].pid)
+        proc_high--;
+}
+
 void proc_discard(struct lproc *p)
 {
     release(p);
-    p->pid = 0;
+    proc_gone(p);
 }
 
 long proc_take_over(struct lthread *nt, struct lthread *old)
@@ -313,7 +328,7 @@ long proc_take_over(struct lthread *nt, struct lthread *old)
     release(op);
     np->dead_ticks = op->dead_ticks;        /* exec keeps the process's times */
     np->dead_sys_ticks = op->dead_sys_ticks;
-    op->pid = 0;
+    proc_gone(op);
     np->pid = pid;
     np->ppid = ppid;
     nt->tid = tid;
@@ -331,7 +346,7 @@ void proc_exit(struct lproc *p, int wait_status)
     p->exit_status = wait_status;
     /* Orphans go to init (pid 1), which reaps those already ended. */
     struct lproc *init = proc_by_pid(1);
-    for (int i = 0; i < MAX_PROCS; i++) {
+    for (int i = 0; i < proc_high; i++) {
         if (!procs[i].pid || procs[i].ppid != p->pid)
             continue;
         procs[i].ppid = 1;
@@ -342,7 +357,7 @@ void proc_exit(struct lproc *p, int wait_status)
     if (!parent || parent->zombie || parent == p) {
         if (p->pid == 1)
             posix_init_exited(wait_status);
-        p->pid = 0;                      /* nobody will wait: gone */
+        proc_gone(p);                    /* nobody will wait: gone */
         return;
     }
     int pid = p->pid;
@@ -476,7 +491,7 @@ static long report(struct lproc *waiter, uint64_t addr, uint64_t ru_addr, int op
     if (c->zombie && !(options & WNOWAIT)) {
         waiter->child_ticks += c->dead_ticks + c->child_ticks;
         waiter->child_sys_ticks += c->dead_sys_ticks + c->child_sys_ticks;
-        c->pid = 0;
+        proc_gone(c);
     }
     return (options & WAITID_INFO) ? 0 : pid;
 }
@@ -513,7 +528,7 @@ static long wait_child(struct lthread *t, int pid, uint64_t addr, uint64_t ru_ad
     bool any = false;
     t->wait_pid = pid;
     t->wait_rusage = ru_addr;
-    for (int i = 0; i < MAX_PROCS; i++) {
+    for (int i = 0; i < proc_high; i++) {
         struct lproc *c = &procs[i];
         int status;
         if (!c->pid || c->ppid != t->proc->pid || !matches(t, c))

@@ -490,7 +490,7 @@ long sys_kill(struct lthread *t, const struct sysargs *s)
     if (sig < 0 || sig >= NSIG)
         return -EINVAL;
     int hit = 0;
-    for (int i = 0; i < MAX_PROCS; i++) {
+    for (int i = 0; i < proc_high; i++) {
         struct lproc *p = &procs[i];
         if (!p->pid || p->zombie)
             continue;

@@ -28,7 +28,7 @@ static uint64_t now(void)
 uint64_t timers_next(void)
 {
     uint64_t first = 0;
-    for (int i = 0; i < MAX_PROCS; i++) {
+    for (int i = 0; i < proc_high; i++) {
         struct lproc *p = &procs[i];
         if (!p->pid || p->zombie)
             continue;
@@ -63,7 +63,7 @@ static void fire(struct lproc *p, struct ptimer *tm, uint64_t t)
 void timers_expire(void)
 {
     uint64_t t = now();
-    for (int i = 0; i < MAX_PROCS; i++) {
+    for (int i = 0; i < proc_high; i++) {
         struct lproc *p = &procs[i];
         for (int k = 0; k < MAX_TIMERS && p->pid && !p->zombie; k++) {
             struct ptimer *tm = &p->timers[k];

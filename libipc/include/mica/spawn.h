@@ -45,6 +45,9 @@ struct child {
 /* A free slot of one's own capability space, or -1. */
 long slot_alloc(void);
 void slot_free(long slot);
+/* Frees a slot whose capability is gone already (a reply capability a
+ * SEND consumed), without asking the kernel to delete it. */
+void slot_forget(long slot);
 
 /* Returns 0 or -E...; on error nothing is left behind. */
 int spawn(const struct spawn_args *a, struct child *out);
