@@ -37,6 +37,12 @@
 #define SIGBUS   7
 #define SIGSEGV  11
 #define SIGCHLD  17
+/* SIGCHLD's si_code */
+#define CLD_EXITED    1
+#define CLD_KILLED    2
+#define CLD_DUMPED    3
+#define CLD_STOPPED   5
+#define CLD_CONTINUED 6
 #define SIGCONT  18
 #define SIGURG   23
 #define SIGWINCH 28

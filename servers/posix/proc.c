@@ -16,8 +16,6 @@ static int next_id = 1;
 
 #define WAIT_EXITED(status) (((status) & 0xff) << 8)
 #define WIFSIGNALED(status) (((status) & 0x7f) != 0)
-#define CLD_EXITED 1
-#define CLD_KILLED 2
 #define SA_NOCLDSTOP 1
 
 int thread_high;
@@ -362,7 +360,10 @@ void proc_exit(struct lproc *p, int wait_status)
     }
     int pid = p->pid;
     wake_waiter(parent, p);
-    signal_send(parent, NULL, SIGCHLD, WIFSIGNALED(wait_status) ? CLD_KILLED : CLD_EXITED, pid);
+    /* si_status: the exit status, or the signal that ended it. */
+    bool killed = WIFSIGNALED(wait_status);
+    signal_send_value(parent, NULL, SIGCHLD, killed ? CLD_KILLED : CLD_EXITED, pid,
+                      killed ? (uint64_t)(wait_status & 0x7f) : (uint64_t)(wait_status >> 8 & 0xff));
 }
 
 long sys_exit(struct lthread *t, const struct sysargs *s)
@@ -415,9 +416,6 @@ long sys_set_tid_address(struct lthread *t, const struct sysargs *s)
 #define WNOWAIT     0x01000000
 #define WCHILDKINDS 0xe0000000u  /* __WNOTHREAD, __WALL, __WCLONE: one kind of child here */
 #define WAITID_INFO 0x10000000   /* posix's own: the answer is a siginfo */
-#define CLD_DUMPED    3
-#define CLD_STOPPED   5
-#define CLD_CONTINUED 6
 #define P_ALL  0
 #define P_PID  1
 #define P_PGID 2
@@ -518,8 +516,8 @@ void proc_state_changed(struct lproc *child)
         return;
     wake_waiter(parent, child);
     if (!(parent->actions[SIGCHLD].flags & SA_NOCLDSTOP))
-        signal_send(parent, NULL, SIGCHLD, child->stopped ? CLD_STOPPED : CLD_CONTINUED,
-                    child->pid);
+        signal_send_value(parent, NULL, SIGCHLD, child->stopped ? CLD_STOPPED : CLD_CONTINUED,
+                          child->pid, child->stopped ? (uint64_t)child->stop_sig : 18 /* SIGCONT */);
 }
 
 /* The wait both calls share: reports a child at once, or waits. */

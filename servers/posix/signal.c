@@ -229,6 +229,19 @@ void signal_forget(struct lproc *p, int sig)
 }
 
 /* Queues sig for a thread (tkill) or its whole process. */
+/* Is sig blocked, or awaited by rt_sigtimedwait, in t (or, sent to the
+ * process, in any of p's threads)? Such a signal is kept pending even when
+ * its action ignores it, as Linux does: the action may change before it is
+ * unblocked, and sigtimedwait may take it. Delivery drops it if ignored. */
+static bool held_back(struct lproc *p, struct lthread *t, int sig)
+{
+    for_each_thread(w, p)
+        if ((!t || w == t) && ((w->sigmask & SIGBIT(sig)) ||
+                               (w->wait == WAIT_SIGNAL && (w->waitset & SIGBIT(sig)))))
+            return true;
+    return false;
+}
+
 void signal_send(struct lproc *p, struct lthread *t, int sig, int code, int from_pid)
 {
     signal_send_value(p, t, sig, code, from_pid, p->sig_value[sig]);
@@ -254,7 +267,8 @@ long signal_send_value(struct lproc *p, struct lthread *t, int sig, int code, in
     } else if (default_stops(sig)) {
         p->pending &= ~SIGBIT(SIGCONT);
     }
-    if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(sig)))
+    if ((a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignores(sig))) &&
+        !held_back(p, t, sig))
         return 0;
     uint64_t *set = t ? &t->pending : &p->pending;
     if ((*set & SIGBIT(sig)) && sig >= SIGRTMIN_K && code != SI_TIMER)
@@ -328,6 +342,8 @@ static void fill_info(struct lproc *p, int sig, struct siginfo_k *si)
                         (uint64_t)(uint32_t)p->timers[p->sig_timer[sig]].overrun << 32;
     if (si->si_code == SI_TIMER || si->si_code == SI_QUEUE)
         si->fields[1] = p->sig_value[sig];                  /* si_value */
+    if (sig == SIGCHLD && si->si_code >= CLD_EXITED && si->si_code <= CLD_CONTINUED)
+        si->fields[1] = p->sig_value[sig];                  /* si_status */
 }
 
 #define SS_ONSTACK    1

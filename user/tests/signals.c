@@ -135,6 +135,37 @@ static void sigtimedwait_case(void)
     EXPECT(sigtimedwait(&w, &si, &short_wait) == -1 && errno == EAGAIN);
 }
 
+/* A signal whose default is to be ignored (SIGCHLD) stays pending while it
+ * is blocked: sigpending shows it and sigtimedwait takes it, whether it came
+ * before the wait or during it. Unblocked with the default action, it goes. */
+static void blocked_ignored_kept(void)
+{
+    sigset_t w, pend;
+    sigemptyset(&w);
+    sigaddset(&w, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &w, 0);
+    signal(SIGCHLD, SIG_DFL);
+    pid_t c = fork();
+    if (c == 0)
+        _exit(0);
+    waitpid(c, 0, 0);                  /* the SIGCHLD came before the wait */
+    EXPECT(sigpending(&pend) == 0 && sigismember(&pend, SIGCHLD));
+    siginfo_t si;
+    struct timespec second = { 1, 0 };
+    EXPECT(sigtimedwait(&w, &si, &second) == SIGCHLD && si.si_pid == c);
+    c = fork();
+    if (c == 0) {
+        usleep(20000);
+        _exit(3);
+    }
+    EXPECT(sigtimedwait(&w, &si, &second) == SIGCHLD && si.si_pid == c &&
+           si.si_code == CLD_EXITED && si.si_status == 3);
+    waitpid(c, 0, 0);
+    kill(getpid(), SIGCHLD);
+    sigprocmask(SIG_UNBLOCK, &w, 0);   /* delivered, and ignored */
+    EXPECT(sigpending(&pend) == 0 && !sigismember(&pend, SIGCHLD));
+}
+
 /* Stop and continue: waitpid's WUNTRACED and WCONTINUED, and SIGKILL
  * ending a stopped child. */
 static void stop_continue(void)
@@ -372,6 +403,7 @@ static const struct test_case cases[] = {
     { "nanosleep", nanosleep_case },
     { "segv_handler", segv_handler },
     { "sigtimedwait", sigtimedwait_case },
+    { "blocked_ignored_kept", blocked_ignored_kept },
     { "stop_continue", stop_continue },
     { "waitid", waitid_case },
     { "waitpid_group", waitpid_group },
