@@ -152,10 +152,10 @@ static long walk(struct lproc *p, struct fs_fileid dir, const char *path, bool f
         while (*end && *end != '/')
             end++;
         size_t len = (size_t)(end - s);
-        bool last = true;
-        for (const char *r = end; *r; r++)
-            if (*r != '/')
-                last = false;
+        const char *after = end;
+        while (*after == '/')
+            after++;
+        bool last = !*after;               /* only slashes follow */
         bool trailing = *end == '/';
         if (!is_dir(cur_mode))
             return -ENOTDIR;
@@ -193,7 +193,7 @@ static long walk(struct lproc *p, struct fs_fileid dir, const char *path, bool f
         cur_mode = next_mode;
         s = end;
     }
-    if (strlen(path) && path[strlen(path) - 1] == '/' && !is_dir(cur_mode))
+    if (s > path && s[-1] == '/' && !is_dir(cur_mode))   /* s is at path's end */
         return -ENOTDIR;
     *out = cur;
     if (mode)
