@@ -121,23 +121,11 @@ struct received {
 /* Sends out (on the implicit reply for REPLY_RECV) and receives into in. */
 static inline struct received posix_ipc(long nr, const struct mica_msg *out, struct inbox *in)
 {
-    register long a0 __asm__("a0") = posix_ep;
-    register uint64_t a1 __asm__("a1") = out->info;
-    register uint64_t a2 __asm__("a2") = out->w[0];
-    register uint64_t a3 __asm__("a3") = out->w[1];
-    register uint64_t a4 __asm__("a4") = out->w[2];
-    register uint64_t a5 __asm__("a5") = out->w[3];
-    register uint64_t a6 __asm__("a6") = 0;
-    register long a7 __asm__("a7") = nr;
-    __asm__ volatile("ecall"
-                     : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6)
-                     : "r"(a7)
-                     : "memory");
-    in->w[0] = a2;
-    in->w[1] = a3;
-    in->w[2] = a4;
-    in->w[3] = a5;
-    return RECEIVED(a0, a1, a6);
+    struct mica_msg m = *out;
+    long err = mica_ipc(nr, posix_ep, &m);
+    for (int i = 0; i < MICA_MSG_REGS; i++)
+        in->w[i] = m.w[i];
+    return RECEIVED(err, m.info, m.badge);
 }
 
 /* The common answer, kept out of memory: a system call's one-word result
