@@ -36,7 +36,7 @@ def fixture_dtbs():
 
 @pytest.mark.parametrize("name", ["test_kalloc", "test_cmdline", "test_fmt",
                                   "test_elf", "test_archive", "test_runqueue",
-                                  "test_cspace", "test_poison"])
+                                  "test_cspace", "test_poison", "test_pte"])
 def test_unit(name):
     args = []
     if name == "test_elf":
