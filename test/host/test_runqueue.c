@@ -95,8 +95,18 @@ static void random_against_model(void)
     }
 }
 
+/* The highest set bit of every word with one or two bits set. */
+static void highest_bit_of_each_word(void)
+{
+    for (unsigned hi = 0; hi < 64; hi++)
+        for (unsigned lo = 0; lo <= hi; lo++)
+            CHECK(rq_highest_bit(1ull << hi | 1ull << lo) == hi);
+    CHECK(rq_highest_bit(~0ull) == 63);
+}
+
 int main(void)
 {
+    RUN(highest_bit_of_each_word);
     RUN(empty_has_no_highest);
     RUN(highest_across_words);
     RUN(fifo_within_a_priority);
