@@ -40,6 +40,16 @@ static bool put_name(const char *name, size_t len, uint32_t mode, uint32_t uid, 
     return true;
 }
 
+uint64_t fs_changes;
+
+/* Requests that only look: every other one may change some file's
+ * attributes, and counts in fs_changes. */
+static bool looks_only(enum fs_op op)
+{
+    return op == FS_ROOT || op == FS_LOOKUP || op == FS_GETATTR || op == FS_READ ||
+           op == FS_READLINK || op == FS_READDIR || op == FS_STATFS;
+}
+
 /* A request whose server died before answering goes again, unchanged
  * (the IPC buffer and the grant are as they were), to the next
  * incarnation: the endpoint outlives the server. */
@@ -51,6 +61,8 @@ static long call(long ep, enum fs_op op, unsigned len, bool grant, uint64_t w0, 
         *m = (struct mica_msg){ .info = MICA_INFO(op, len, 0, grant), .w = { w0, w1, w2, w3 } };
         err = mica_call(ep, m);
     } while (err == -EPEERDIED);
+    if (!looks_only(op))
+        fs_changes++;
     return err ? err : (long)m->w[0];
 }
 

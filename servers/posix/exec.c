@@ -182,7 +182,7 @@ static long read_image(const char *path, const void **data, uint64_t *size)
     if (!(mode & 0111))
         return -EACCES;
     struct fs_stat st;
-    if ((err = fs_getattr(FS_EP, id, &st)))
+    if ((err = attr_get(id, &st)))
         return err;
     if (st.size > IMAGE_MAX)
         return -ENOMEM;

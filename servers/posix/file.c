@@ -283,7 +283,7 @@ static long do_write(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t 
     }
     if ((f->flags & O_APPEND) && !positional) {
         struct fs_stat st;
-        long err = fs_getattr(FS_EP, f->id, &st);
+        long err = attr_get(f->id, &st);
         if (err)
             return err;
         *offset = st.size;
@@ -443,7 +443,7 @@ long sys_lseek(struct lthread *t, const struct sysargs *s)
     if (f->kind != OF_FILE)
         return 0;
     struct fs_stat st;
-    long err = fs_getattr(FS_EP, f->id, &st);
+    long err = attr_get(f->id, &st);
     if (err)
         return err;
     switch (s->a[2]) {

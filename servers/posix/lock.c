@@ -148,7 +148,7 @@ static long range_of(struct ofile *f, const struct flock_u *fl, uint64_t *start,
         base = (int64_t)f->offset;
     } else if (fl->whence == 2) {
         struct fs_stat st;
-        long err = fs_getattr(FS_EP, f->id, &st);
+        long err = attr_get(f->id, &st);
         if (err)
             return err;
         base = (int64_t)st.size;

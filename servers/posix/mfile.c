@@ -72,7 +72,7 @@ long mfile_writeback(struct lproc *p, const struct vma *v, uint64_t start, uint6
 {
     static uint8_t page[PAGE];
     struct fs_stat st;
-    long err = fs_getattr(FS_EP, v->file, &st);
+    long err = attr_get(v->file, &st);
     if (err)
         return err;
     for (uint64_t va = start; va < end; va += PAGE) {

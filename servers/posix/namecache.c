@@ -90,3 +90,30 @@ void nc_flush(void)
     for (int i = 0; i < NC_SIZE; i++)
         cache[i].len = 0;
 }
+
+/* ---- attributes ----
+ * What FS_GETATTR answered, kept while posix (fs's only client) has made
+ * no request since that could change a file (fs_changes): a stat of a
+ * known path then costs fs nothing. Direct-mapped by inode. */
+
+#define AC_SIZE 64                /* entries, a power of two */
+
+static struct {
+    uint64_t changes;             /* fs_changes when it was filled; 0: empty */
+    struct fs_stat st;
+} attrs[AC_SIZE];
+
+long attr_get(struct fs_fileid f, struct fs_stat *st)
+{
+    __typeof__(attrs[0]) *a = &attrs[(f.ino * 2654435761u >> 8) % AC_SIZE];
+    if (a->changes == fs_changes + 1 && a->st.ino == f.ino && a->st.gen == f.gen) {
+        *st = a->st;
+        return 0;
+    }
+    long err = fs_getattr(FS_EP, f, st);
+    if (!err && st->ino == f.ino && st->gen == f.gen) {
+        a->changes = fs_changes + 1;
+        a->st = *st;
+    }
+    return err;
+}

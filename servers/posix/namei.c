@@ -392,7 +392,7 @@ static long stat_file(struct lproc *p, struct ofile *f, struct kstat *k)
     }
     (void)p;
     struct fs_stat st;
-    long err = fs_getattr(FS_EP, f->id, &st);
+    long err = attr_get(f->id, &st);
     if (!err)
         to_kstat(&st, k);
     return err;
@@ -408,7 +408,7 @@ static long stat_at(struct lthread *t, int dirfd, uint64_t path, uint64_t flags,
     if (!path_buf[0] && (flags & AT_EMPTY_PATH)) {
         if (dirfd == AT_FDCWD) {
             struct fs_stat st;
-            if ((err = fs_getattr(FS_EP, p->fs.cwd, &st)))
+            if ((err = attr_get(p->fs.cwd, &st)))
                 return err;
             to_kstat(&st, k);
             return 0;
@@ -425,7 +425,7 @@ static long stat_at(struct lthread *t, int dirfd, uint64_t path, uint64_t flags,
     if ((err = namei(p, dirfd, path_buf, !(flags & AT_SYMLINK_NOFOLLOW), &id, 0)))
         return err;
     struct fs_stat st;
-    if ((err = fs_getattr(FS_EP, id, &st)))
+    if ((err = attr_get(id, &st)))
         return err;
     to_kstat(&st, k);
     return 0;

@@ -541,6 +541,9 @@ long nc_lookup(struct fs_fileid dir, const char *name, size_t len, struct fs_fil
 void nc_forget(struct fs_fileid dir, const char *name, size_t len);
 void nc_forget_file(struct fs_fileid file);
 void nc_flush(void);
+/* fs_getattr, answered from what posix kept when no request since could
+ * have changed the file. */
+long attr_get(struct fs_fileid f, struct fs_stat *st);
 
 /* procfs.c */
 bool procfs_path(const char *path);

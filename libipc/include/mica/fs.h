@@ -146,6 +146,11 @@ long fs_root(long ep, struct fs_fileid *root);
 long fs_lookup(long ep, struct fs_fileid dir, const char *name, size_t len,
                struct fs_fileid *out, uint32_t *mode);
 long fs_getattr(long ep, struct fs_fileid f, struct fs_stat *st);
+/* How many requests this client has made that may have changed a file's
+ * attributes (all but root, lookup, getattr, read, readlink, readdir and
+ * statfs): a client that is fs's only one may keep attributes while it
+ * stays the same. */
+extern uint64_t fs_changes;
 long fs_setattr(long ep, struct fs_fileid f, const struct fs_setattr *sa, struct fs_stat *st);
 /* Read and write loop over FS_IO_MAX pieces; they return the bytes moved. */
 long fs_read(long ep, struct fs_fileid f, uint64_t off, void *buf, size_t len);
