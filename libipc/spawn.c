@@ -3,6 +3,8 @@
  */
 #include "mica/spawn.h"
 
+#include <stdbool.h>
+
 #include "mica/archive.h"
 #include "mica/bootinfo.h"
 #include "mica/elf.h"
@@ -49,12 +51,12 @@ long slot_alloc(void)
             long s = w * 64 + lowest_bit(free);
             used[w] |= bit;
             /* A slot the creator filled before we started is taken too. */
-            if ((known[w] & bit) || mica_cap_info(s) == -EBADF) {
-                known[w] |= bit;
+            bool empty = (known[w] & bit) || mica_cap_info(s) == -EBADF;
+            known[w] |= bit;
+            if (empty) {
                 first_word = w;
                 return s;
             }
-            known[w] |= bit;
         }
     }
     first_word = MAX_SLOTS / 64;

@@ -517,7 +517,7 @@ void proc_state_changed(struct lproc *child)
     wake_waiter(parent, child);
     if (!(parent->actions[SIGCHLD].flags & SA_NOCLDSTOP))
         signal_send_value(parent, NULL, SIGCHLD, child->stopped ? CLD_STOPPED : CLD_CONTINUED,
-                          child->pid, child->stopped ? (uint64_t)child->stop_sig : 18 /* SIGCONT */);
+                          child->pid, child->stopped ? (uint64_t)child->stop_sig : SIGCONT);
 }
 
 /* The wait both calls share: reports a child at once, or waits. */
