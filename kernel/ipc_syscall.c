@@ -43,6 +43,11 @@ static long check_message(struct thread *t, const struct cap *via, bool is_call)
         return -EINVAL;
     if (base >= USER_TOP || len > USER_TOP - base)
         return -EFAULT;
+    uint64_t space = t->ipcbuf->grant_space;
+    long err;
+    if (space && !syscall_cap(t, space, MICA_OBJ_PROCESS, MICA_R_WRITE, &err))
+        return err;
+    t->grant_space = space;
     t->grant_base = base;
     t->grant_len = len;
     t->grant_rights = (uint8_t)rights;
@@ -204,6 +209,49 @@ long sys_save_reply(struct thread *t)
     return 0;
 }
 
+/* The page table of the memory caller's grant lends, or NULL if that was
+ * another process's and the capability naming it has gone since the call
+ * (looked up again here, so that no reference outlives the call). */
+static pte_t *grant_memory(const struct thread *caller)
+{
+    if (!caller->grant_space)
+        return caller->proc->pagetable;
+    const struct cap *c = cspace_lookup(&caller->proc->cspace, caller->grant_space);
+    if (!c || c->type != MICA_OBJ_PROCESS || !(c->rights & MICA_R_WRITE))
+        return NULL;
+    struct process *p = process_of(c->obj);
+    return p->dead ? NULL : p->pagetable;
+}
+
+/* The pieces of my memory listed at list go to (or come from) consecutive
+ * bytes of the grant from at on, which has room bytes. -EINVAL before
+ * anything is copied if they do not fit; on -EFAULT the pieces before the
+ * bad one have been copied. */
+static long copy_pieces(pte_t *mine, uint64_t list, uint64_t count, pte_t *theirs, uint64_t at,
+                        uint64_t room, bool from)
+{
+    struct mica_piece piece[MICA_GRANT_PIECES_MAX];
+    if (count > MICA_GRANT_PIECES_MAX)
+        return -EINVAL;
+    if (copy_from_user(mine, piece, list, count * sizeof piece[0]))
+        return -EFAULT;
+    uint64_t total = 0;
+    for (uint64_t i = 0; i < count; i++) {
+        if (piece[i].len > room - total)
+            return -EINVAL;
+        total += piece[i].len;
+    }
+    struct user_cursor me = user_cursor(mine), them = user_cursor(theirs);
+    for (uint64_t i = 0, done = 0; i < count; done += piece[i++].len) {
+        uint64_t len = piece[i].len;
+        size_t n = from ? copy_user_cursors(&me, piece[i].base, &them, at + done, len)
+                        : copy_user_cursors(&them, at + done, &me, piece[i].base, len);
+        if (n != len)
+            return -EFAULT;
+    }
+    return (long)total;
+}
+
 long sys_grant_copy(struct thread *t)
 {
     uint64_t slot = SYS_ARG(t, 0), off = SYS_ARG(t, 1), va = SYS_ARG(t, 2);
@@ -218,15 +266,23 @@ long sys_grant_copy(struct thread *t)
     }
     if (!caller)
         return -ESRCH;
+    bool pieces = dir & MICA_GRANT_PIECES;
+    dir &= ~(uint64_t)MICA_GRANT_PIECES;
     if (dir > MICA_GRANT_TO)
-        return -EINVAL;
-    if (off > caller->grant_len || len > caller->grant_len - off)
         return -EINVAL;
     unsigned need = dir == MICA_GRANT_FROM ? MICA_R_READ : MICA_R_WRITE;
     if (!(caller->grant_rights & need))
         return -EACCES;
-    pte_t *mine = t->proc->pagetable, *theirs = caller->proc->pagetable;
-    uint64_t at = caller->grant_base + off;
+    pte_t *mine = t->proc->pagetable, *theirs = grant_memory(caller);
+    if (!theirs)
+        return -EFAULT;
+    if (off > caller->grant_len)
+        return -EINVAL;
+    uint64_t room = caller->grant_len - off, at = caller->grant_base + off;
+    if (pieces)
+        return copy_pieces(mine, va, len, theirs, at, room, dir == MICA_GRANT_FROM);
+    if (len > room)
+        return -EINVAL;
     int r = dir == MICA_GRANT_FROM ? copy_user_to_user(mine, va, theirs, at, len)
                                    : copy_user_to_user(theirs, at, mine, va, len);
     return r ? r : (long)len;

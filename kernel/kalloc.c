@@ -277,4 +277,10 @@ bool kalloc_is_ram(uint64_t pa)
     return pa >= pool.base && (pa - pool.base) / PAGE_SIZE < pool.npages;
 }
 
+void kalloc_ram_range(uint64_t *base, uint64_t *end)
+{
+    *base = pool.base;
+    *end = pool.base + pool.npages * PAGE_SIZE;
+}
+
 #endif

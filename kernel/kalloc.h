@@ -56,6 +56,8 @@ uint64_t kalloc_free_pages(void);
 uint64_t kalloc_total_pages(void);
 /* True if pa is RAM, which the direct map covers (device memory is not). */
 bool kalloc_is_ram(uint64_t pa);
+/* The same range, [*base, *end), for a loop to test without a call. */
+void kalloc_ram_range(uint64_t *base, uint64_t *end);
 #endif
 
 #endif

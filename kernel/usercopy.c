@@ -64,12 +64,45 @@ int copy_to_user(pte_t *root, uint64_t dst, const void *src, size_t n)
     return 0;
 }
 
+struct user_cursor user_cursor(pte_t *root)
+{
+    struct user_cursor c = { root, ~0ull, NULL, 0, 0 };
+    kalloc_ram_range(&c.ram, &c.ram_end);
+    return c;
+}
+
+/* user_page through a cursor; inline, as it runs twice per page copied. */
+static inline __attribute__((always_inline)) void *cursor_page(struct user_cursor *c,
+                                                               uint64_t va, uint64_t perm)
+{
+    uint64_t region = va >> (PAGE_SHIFT + 9);
+    if (region != c->region) {
+        c->table = vm_user_table(c->root, va);
+        c->region = c->table ? region : ~0ull;
+        if (!c->table)
+            return NULL;
+    }
+    pte_t pte = c->table[(va >> PAGE_SHIFT) & 511];
+    uint64_t need = PTE_V | PTE_U | perm;
+    uint64_t pa = pte_pa(pte);
+    if ((pte & need) != need || pa < c->ram || pa >= c->ram_end)
+        return NULL;
+    return (char *)pa_to_va(pa) + (va & (PAGE_SIZE - 1));
+}
+
 int copy_user_to_user(pte_t *dst_root, uint64_t dst, pte_t *src_root, uint64_t src, size_t n)
 {
     return copy_user_partial(dst_root, dst, src_root, src, n) == n ? 0 : -EFAULT;
 }
 
 size_t copy_user_partial(pte_t *dst_root, uint64_t dst, pte_t *src_root, uint64_t src, size_t n)
+{
+    struct user_cursor d = user_cursor(dst_root), s = user_cursor(src_root);
+    return copy_user_cursors(&d, dst, &s, src, n);
+}
+
+size_t copy_user_cursors(struct user_cursor *dc, uint64_t dst, struct user_cursor *sc,
+                         uint64_t src, size_t n)
 {
     size_t done = 0;
     if (check_range(src, n) || check_range(dst, n))
@@ -81,8 +114,8 @@ size_t copy_user_partial(pte_t *dst_root, uint64_t dst, pte_t *src_root, uint64_
             chunk = dchunk;
         if (chunk > n)
             chunk = n;
-        void *s = user_page(src_root, src, PTE_R);
-        void *d = user_page(dst_root, dst, PTE_W);
+        void *s = cursor_page(sc, src, PTE_R);
+        void *d = cursor_page(dc, dst, PTE_W);
         if (!s || !d)
             return done;
         memmove(d, s, chunk);

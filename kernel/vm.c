@@ -235,6 +235,14 @@ pte_t *vm_user_lookup(pte_t *root, uint64_t va)
     return pte && (*pte & PTE_V) ? pte : NULL;
 }
 
+pte_t *vm_user_table(pte_t *root, uint64_t va)
+{
+    if (va >= USER_TOP)
+        return NULL;
+    pte_t *pte = walk(root, va, 0, NULL, NULL);
+    return pte ? pte - vpn(va, 0) : NULL;
+}
+
 uint64_t vm_user_next(pte_t *root, uint64_t va, uint64_t end)
 {
     if (end > USER_TOP)

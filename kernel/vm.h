@@ -115,6 +115,9 @@ pte_t vm_user_unmap(pte_t *root, uint64_t va);
 uint64_t vm_user_next(pte_t *root, uint64_t va, uint64_t end);
 /* The leaf PTE for user va, or NULL (no allocation). */
 pte_t *vm_user_lookup(pte_t *root, uint64_t va);
+/* The last-level table that holds user va's entry, or NULL if there is
+ * none yet: the 512 pages of va's 2 MiB region without a walk each. */
+pte_t *vm_user_table(pte_t *root, uint64_t va);
 
 #endif
 #endif

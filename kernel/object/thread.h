@@ -75,6 +75,7 @@ struct thread {
     uint64_t grant_base;           /* memory it lends with its pending call */
     uint64_t grant_len;
     uint8_t grant_rights;
+    uint64_t grant_space;          /* 0: its own memory; else a process capability's slot */
 
     struct endpoint *fault_ep;     /* NULL: the process's */
     uint64_t fault_badge;

@@ -687,6 +687,8 @@ void gen_ipcbuf(struct fuzzer *f)
         b->grant_base = user_addr(f);
         b->grant_len = rng_below(r, 2) ? rng_below(r, 3 * PAGE) : mix(f);
         b->grant_rights = rng_below(r, 8) ? rng_below(r, 4) : mix(f);
+        b->grant_space = rng_below(r, 4) ? 0 : rng_below(r, 4) ? rng_below(r, POOL_END)
+                                                                : any_slot(r);
         for (int i = MICA_MSG_REGS; i < MICA_MSG_MAX; i++)
             b->mr[i] = rng_below(r, 2) ? (uint64_t)i : rng_next(r);
     }

@@ -298,8 +298,10 @@ bool guard_call(struct fuzzer *f, struct call_args *c, unsigned slots)
 }
 
 /* The IPC buffer fields the kernel reads when a fuzzer sends: a grant
- * lends only memory the kernel may write; in the first process never a
- * pinned capability to transfer, and received ones go to the pool. */
+ * lends only memory the kernel may write (of its own process, or of one
+ * it made: the same program, so the same addresses are safe there); in the
+ * first process never a pinned capability to transfer or to lend the
+ * memory of, and received ones go to the pool. */
 void guard_ipcbuf(struct fuzzer *f)
 {
     struct mica_ipc_buffer *b = f->ipcbuf;
@@ -309,6 +311,8 @@ void guard_ipcbuf(struct fuzzer *f)
         return;
     if (b->send_cap >= POOL_END || pinned(b->send_cap))
         b->send_cap = S_POOL_USED;
+    if (b->grant_space >= POOL_END || pinned(b->grant_space))
+        b->grant_space = 0;
     if (b->recv_slot >= POOL_END)
         b->recv_slot = 0;
 }

@@ -286,6 +286,9 @@ void grant_copy_both(void);
 void grant_errors(void);
 void grant_saved_reply(void);
 void grant_other_process(void);
+void grant_pieces(void);
+void grant_space(void);
+void grant_space_dead(void);
 
 /* notify.c */
 void ntfn_signal_poll(void);

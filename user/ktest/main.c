@@ -170,6 +170,9 @@ static const struct test_case cases[] = {
     CASE(grant_errors),
     CASE(grant_saved_reply),
     CASE(grant_other_process),
+    CASE(grant_pieces),
+    CASE(grant_space),
+    CASE(grant_space_dead),
     /* notify.c */
     CASE(ntfn_signal_poll),
     CASE(ntfn_wait_blocks),

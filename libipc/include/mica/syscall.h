@@ -32,7 +32,8 @@
 #define MICA_SYS_REPLY             (-9)   /* -, info, w0..w3: answer the last call */
 #define MICA_SYS_REPLY_RECV        (-10)  /* ep, info, w0..w3: reply, then recv */
 #define MICA_SYS_SAVE_REPLY        (-11)  /* dest slot: keep the last call's reply right */
-#define MICA_SYS_GRANT_COPY        (-12)  /* reply slot or -1, offset, va, len, dir */
+#define MICA_SYS_GRANT_COPY        (-12)  /* reply slot or -1, offset, va, len, dir; with
+                                             MICA_GRANT_PIECES in dir: va lists len pieces */
 #define MICA_SYS_SIGNAL            (-13)  /* notification: OR in its badge */
 #define MICA_SYS_WAIT              (-14)  /* notification -> bits (blocks) */
 #define MICA_SYS_POLL              (-15)  /* notification -> bits (0 if none) */
@@ -143,11 +144,23 @@ struct mica_ipc_buffer {
     uint64_t grant_base;         /* a grant lent to the receiver of a call */
     uint64_t grant_len;
     uint64_t grant_rights;       /* MICA_R_READ | MICA_R_WRITE */
+    uint64_t grant_space;        /* 0: the grant is the caller's own memory; else the
+                                    slot of a process capability (write right) whose
+                                    memory it is, as MINIX 3's magic grants */
 };
 
 /* GRANT_COPY directions */
 #define MICA_GRANT_FROM  0     /* from the caller's grant into my memory */
 #define MICA_GRANT_TO    1     /* from my memory into the caller's grant */
+/* ... or'ed with: va lists len pieces of my memory (struct mica_piece), which
+ * go to or come from consecutive bytes of the grant from the offset on. One
+ * kernel call then moves a request's blocks scattered in a server's cache. */
+#define MICA_GRANT_PIECES       2
+#define MICA_GRANT_PIECES_MAX   16
+
+struct mica_piece {
+    uint64_t base, len;
+};
 
 /* ---- faults ---- */
 /* A fault message arrives as a call from the faulting thread on its fault
