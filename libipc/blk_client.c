@@ -18,6 +18,7 @@ static long request(long ep, enum blk_op op, uint64_t sector, uint32_t count,
         ib->grant_base = (uint64_t)buf;
         ib->grant_len = (uint64_t)count * BLK_SECTOR;
         ib->grant_rights = rights;
+        ib->grant_space = 0;
     }
     /* Block requests are idempotent: one whose server died goes again to
      * the next incarnation. */

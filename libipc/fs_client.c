@@ -10,12 +10,20 @@
 #include "mica/string.h"
 #include "mica/sys.h"
 
-static void lend(const void *buf, size_t len, unsigned rights)
+/* Lends len bytes at va for the next call: of this process's memory
+ * (space 0) or of the process whose capability is in slot space. */
+static void lend_of(long space, uint64_t va, size_t len, unsigned rights)
 {
     struct mica_ipc_buffer *ib = mica_ipcbuf();
-    ib->grant_base = (uint64_t)buf;
+    ib->grant_base = va;
     ib->grant_len = len;
     ib->grant_rights = rights;
+    ib->grant_space = (uint64_t)space;
+}
+
+static void lend(const void *buf, size_t len, unsigned rights)
+{
+    lend_of(0, (uint64_t)buf, len, rights);
 }
 
 /* Each name request carries a new id, so that a restarted fs answers a
@@ -131,14 +139,14 @@ long fs_setattr(long ep, struct fs_fileid f, const struct fs_setattr *sa, struct
     return r;
 }
 
-static long io(long ep, enum fs_op op, struct fs_fileid f, uint64_t off, void *buf,
-               size_t len, unsigned rights)
+static long io(long ep, enum fs_op op, struct fs_fileid f, uint64_t off, long space,
+               uint64_t va, size_t len, unsigned rights)
 {
     size_t done = 0;
     while (done < len) {
         size_t n = len - done > FS_IO_MAX ? FS_IO_MAX : len - done;
         struct mica_msg m;
-        lend((char *)buf + done, n, rights);
+        lend_of(space, va + done, n, rights);
         long r = call(ep, op, 4, true, f.ino, f.gen, off + done, n, &m);
         if (r < 0)
             return done ? (long)done : r;
@@ -151,12 +159,24 @@ static long io(long ep, enum fs_op op, struct fs_fileid f, uint64_t off, void *b
 
 long fs_read(long ep, struct fs_fileid f, uint64_t off, void *buf, size_t len)
 {
-    return io(ep, FS_READ, f, off, buf, len, MICA_R_WRITE);
+    return io(ep, FS_READ, f, off, 0, (uint64_t)buf, len, MICA_R_WRITE);
 }
 
 long fs_write(long ep, struct fs_fileid f, uint64_t off, const void *buf, size_t len)
 {
-    return io(ep, FS_WRITE, f, off, (void *)buf, len, MICA_R_READ);
+    return io(ep, FS_WRITE, f, off, 0, (uint64_t)buf, len, MICA_R_READ);
+}
+
+long fs_read_into(long ep, struct fs_fileid f, uint64_t off, long process, uint64_t va,
+                  size_t len)
+{
+    return io(ep, FS_READ, f, off, process, va, len, MICA_R_WRITE);
+}
+
+long fs_write_from(long ep, struct fs_fileid f, uint64_t off, long process, uint64_t va,
+                   size_t len)
+{
+    return io(ep, FS_WRITE, f, off, process, va, len, MICA_R_READ);
 }
 
 long fs_create(long ep, struct fs_fileid dir, const char *name, size_t len, uint32_t mode,

@@ -40,6 +40,7 @@ struct entry {
     struct entry *lru_prev;    /* towards the most recently used */
     struct entry *lru_next;
     uint64_t dirty;
+    uint64_t moved;            /* `moves` when it last went to the front */
     uint64_t check;            /* seal() */
 };
 
@@ -56,6 +57,7 @@ static uint32_t bs, sectors_per_block;
 static uint64_t nentries;
 static struct entry *entries;
 static struct entry *mru, *lru;        /* the ends of the LRU list */
+static uint64_t moves;                 /* entries moved to the front so far */
 static struct ref *dirty;              /* dirty entries, in no order */
 static uint64_t ndirty;
 static struct ref *buckets;
@@ -77,6 +79,7 @@ static uint64_t seal(const struct entry *e)
     h = mix(h, (uint64_t)e->lru_prev);
     h = mix(h, (uint64_t)e->lru_next);
     h = mix(h, e->dirty);
+    h = mix(h, e->moved);
     return h ^ h >> 31;
 }
 
@@ -180,7 +183,7 @@ int cache_init(long blk, uint32_t block_size, uint64_t max_blocks)
 }
 
 /* Moves e (checked) to the most recently used end. */
-static void touch(struct entry *e)
+static void to_front(struct entry *e)
 {
     if (e == mru)
         return;
@@ -196,10 +199,21 @@ static void touch(struct entry *e)
     struct entry *old = must(mru);
     e->lru_prev = NULL;
     e->lru_next = old;
+    e->moved = ++moves;
     reseal(e);
     old->lru_prev = e;
     reseal(old);
     mru = e;
+}
+
+/* A use of e: to the front, unless it is still in the most recent quarter
+ * of the list. Then it is far from eviction, and a hot block (a bitmap, a
+ * file read again and again) costs no relinking, as Linux's active list
+ * leaves its pages where they are. */
+static void touch(struct entry *e)
+{
+    if (moves - e->moved >= nentries / 4)
+        to_front(e);
 }
 
 static void mark_dirty(struct entry *e)
@@ -324,7 +338,7 @@ static struct entry *insert(uint64_t block, const uint8_t *src)
     e->hash_next = ref_get(b);
     reseal(e);
     ref_set(b, e);
-    touch(e);
+    to_front(e);
     memcpy(data_of(e), src, bs);
     return e;
 }
@@ -356,7 +370,7 @@ static struct entry *fill(uint64_t block)
         if (!(cached & 1u << i) && !find(block + i) && !insert(block + i, staging + i * bs))
             break;
     if (first)
-        touch(first);              /* the read-ahead must not evict it */
+        to_front(first);           /* the read-ahead must not evict it */
     return first;
 }
 
@@ -369,6 +383,45 @@ int cache_read(void *ctx, uint64_t block, void *buf)
     touch(e);
     memcpy(buf, data_of(e), bs);
     return 0;
+}
+
+/* The blocks viewed since cache_views_forget(); more than CACHE_VIEWS
+ * counts as lost. */
+struct view {
+    struct entry *e;
+    uint64_t block;
+};
+static struct view views[CACHE_VIEWS];
+static unsigned nviews;
+
+const void *cache_view(void *ctx, uint64_t block)
+{
+    (void)ctx;
+    struct entry *e = find(block);
+    if (!e && !(e = fill(block)))
+        return NULL;
+    touch(e);
+    if (nviews < CACHE_VIEWS)
+        views[nviews] = (struct view){ e, block };
+    nviews += nviews <= CACHE_VIEWS;
+    return data_of(e);
+}
+
+bool cache_views_intact(void)
+{
+    if (nviews > CACHE_VIEWS)
+        return false;
+    /* views[] is fs's own, not the index: its entries need no check here.
+     * One that changed, corrupt or not, just sends the read the slow way. */
+    for (unsigned i = 0; i < nviews; i++)
+        if (views[i].e->block != views[i].block)
+            return false;
+    return true;
+}
+
+void cache_views_forget(void)
+{
+    nviews = 0;
 }
 
 int cache_write(void *ctx, uint64_t block, const void *buf)

@@ -72,6 +72,18 @@ struct ext2_io {
     int (*write)(void *ctx, uint64_t block, const void *buf);
     /* The time for timestamps, seconds since the epoch. */
     int64_t (*now)(void *ctx);
+    /* Optional: the block where it lies, to be read in place; valid until
+     * the next call of this io. NULL: -EIO. */
+    const void *(*view)(void *ctx, uint64_t block);
+};
+
+/* Where ext2_read_to puts the file's bytes: piece by piece in file order,
+ * `at` bytes from the start of the read. src is valid during the call only
+ * (unless the io's view promises more); NULL stands for len zero bytes (a
+ * hole). put returns 0, or an errno that ends the read. */
+struct ext2_sink {
+    void *ctx;
+    int (*put)(void *ctx, uint64_t at, const void *src, size_t len);
 };
 
 struct ext2_fileid {
@@ -148,6 +160,9 @@ int ext2_getattr(struct ext2 *fs, struct ext2_fileid f, struct ext2_stat *st);
 int ext2_lookup(struct ext2 *fs, struct ext2_fileid dir, const char *name, size_t len,
                 struct ext2_fileid *out);
 int64_t ext2_read(struct ext2 *fs, struct ext2_fileid f, uint64_t off, void *buf, size_t len);
+/* ext2_read, the bytes going to a sink: read in place when the io can. */
+int64_t ext2_read_to(struct ext2 *fs, struct ext2_fileid f, uint64_t off, size_t len,
+                     const struct ext2_sink *to);
 /* Writes len bytes at off (holes stay sparse); returns the count. */
 int64_t ext2_write(struct ext2 *fs, struct ext2_fileid f, uint64_t off, const void *buf,
                    size_t len);

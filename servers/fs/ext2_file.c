@@ -99,10 +99,26 @@ static int open_file(struct ext2 *fs, struct ext2_fileid f, struct ext2_node *n)
     return ext2_type(n) == EXT2_S_IFREG ? 0 : -EINVAL;
 }
 
-int64_t ext2_read(struct ext2 *fs, struct ext2_fileid f, uint64_t off, void *buf, size_t len)
+/* The bytes of block pblk (0: a hole, NULL) to hand to a sink. */
+static int block_for_sink(struct ext2 *fs, uint32_t pblk, const uint8_t **src)
+{
+    if (!pblk) {
+        *src = NULL;
+        return 0;
+    }
+    if (!fs->io.view) {
+        *src = fs->data;
+        return ext2_bread(fs, pblk, fs->data);
+    }
+    if (pblk >= fs->nblocks)
+        return -EUCLEAN;
+    return (*src = fs->io.view(fs->io.ctx, pblk)) ? 0 : -EIO;
+}
+
+int64_t ext2_read_to(struct ext2 *fs, struct ext2_fileid f, uint64_t off, size_t len,
+                     const struct ext2_sink *to)
 {
     struct ext2_node n;
-    uint8_t *dst = buf;
     int err = open_file(fs, f, &n);
     if (err)
         return err;
@@ -116,19 +132,31 @@ int64_t ext2_read(struct ext2 *fs, struct ext2_fileid f, uint64_t off, void *buf
         uint64_t pos = off + done;
         uint32_t boff = (uint32_t)(pos % fs->bs), pblk;
         size_t chunk = fs->bs - boff < len - done ? fs->bs - boff : len - done;
+        const uint8_t *src;
         bool fresh;
-        err = ext2_bmap(fs, &n, pos / fs->bs, false, &pblk, &fresh);
-        if (!err && !pblk)
-            memset(dst + done, 0, chunk);
-        else if (!err && chunk == fs->bs)
-            err = ext2_bread(fs, pblk, dst + done);
-        else if (!err && !(err = ext2_bread(fs, pblk, fs->data)))
-            memcpy(dst + done, fs->data + boff, chunk);
-        if (err)
+        if ((err = ext2_bmap(fs, &n, pos / fs->bs, false, &pblk, &fresh)) ||
+            (err = block_for_sink(fs, pblk, &src)) ||
+            (err = to->put(to->ctx, done, src ? src + boff : NULL, chunk)))
             break;
         done += chunk;
     }
     return done ? (int64_t)done : err;
+}
+
+static int put_memory(void *ctx, uint64_t at, const void *src, size_t len)
+{
+    uint8_t *dst = (uint8_t *)ctx + at;
+    if (src)
+        memcpy(dst, src, len);
+    else
+        memset(dst, 0, len);
+    return 0;
+}
+
+int64_t ext2_read(struct ext2 *fs, struct ext2_fileid f, uint64_t off, void *buf, size_t len)
+{
+    struct ext2_sink to = { buf, put_memory };
+    return ext2_read_to(fs, f, off, len, &to);
 }
 
 /* Writes one block's worth (at most) of src at pos. */

@@ -27,6 +27,14 @@ extern const struct server_table fs_table;
 int cache_init(long blk, uint32_t block_size, uint64_t max_blocks);
 int cache_read(void *ctx, uint64_t block, void *buf);
 int cache_write(void *ctx, uint64_t block, const void *buf);
+/* The block in place (the ext2 io's view), or NULL on a read error. It is
+ * noted, up to CACHE_VIEWS of them: cache_views_intact() then tells whether
+ * every block viewed since cache_views_forget() is still where it was,
+ * which a later miss could have changed by evicting it. */
+#define CACHE_VIEWS 16
+const void *cache_view(void *ctx, uint64_t block);
+bool cache_views_intact(void);
+void cache_views_forget(void);
 /* Writes every dirty block to blk; 0 or -EIO. */
 int cache_flush(void);
 /* The dirty blocks' numbers and contents, sorted, if there are at most

@@ -178,23 +178,39 @@ static bool writable(const struct ofile *f)
     return (f->flags & O_ACCMODE) != O_RDONLY && !(f->flags & O_PATH);
 }
 
-/* Moves up to len bytes between the program's buf and the file at off. */
+/* One piece of file_io through posix's own buffer: the program's pages are
+ * faulted in as it would have faulted them. */
+static long bounced_io(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t n,
+                       uint64_t off, bool write)
+{
+    long r;
+    if (write) {
+        if (mm_copy_in(t->proc, io_buf, buf, n) < 0)
+            return -EFAULT;
+        return fs_write(FS_EP, f->id, off, io_buf, n);
+    }
+    r = fs_read(FS_EP, f->id, off, io_buf, n);
+    if (r > 0 && mm_copy_out(t->proc, buf, io_buf, (uint64_t)r) < 0)
+        return -EFAULT;
+    return r;
+}
+
+/* Moves up to len bytes between the program's buf and the file at off.
+ * fs copies straight between its cache and the program's memory, lent by
+ * posix; where a page of it is not mapped with the access (not touched
+ * yet, or shared copy-on-write), fs answers -EFAULT and the piece goes
+ * through posix's buffer instead. */
 static long file_io(struct lthread *t, struct ofile *f, uint64_t buf, uint64_t len,
                     uint64_t off, bool write)
 {
     uint64_t done = 0;
     while (done < len) {
         uint64_t n = len - done < IO_CHUNK ? len - done : IO_CHUNK;
-        long r;
-        if (write) {
-            if (mm_copy_in(t->proc, io_buf, buf + done, n) < 0)
-                return done ? (long)done : -EFAULT;
-            r = fs_write(FS_EP, f->id, off + done, io_buf, n);
-        } else {
-            r = fs_read(FS_EP, f->id, off + done, io_buf, n);
-            if (r > 0 && mm_copy_out(t->proc, buf + done, io_buf, (uint64_t)r) < 0)
-                return done ? (long)done : -EFAULT;
-        }
+        long kp = t->proc->kproc;
+        long r = write ? fs_write_from(FS_EP, f->id, off + done, kp, buf + done, n)
+                       : fs_read_into(FS_EP, f->id, off + done, kp, buf + done, n);
+        if (r == -EFAULT)
+            r = bounced_io(t, f, buf + done, n, off + done, write);
         if (r < 0)
             return done ? (long)done : r;
         done += (uint64_t)r;

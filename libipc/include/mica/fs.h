@@ -155,6 +155,14 @@ long fs_setattr(long ep, struct fs_fileid f, const struct fs_setattr *sa, struct
 /* Read and write loop over FS_IO_MAX pieces; they return the bytes moved. */
 long fs_read(long ep, struct fs_fileid f, uint64_t off, void *buf, size_t len);
 long fs_write(long ep, struct fs_fileid f, uint64_t off, const void *buf, size_t len);
+/* The same on another process's memory: va there, its process capability
+ * (write right) in slot `process`. The bytes move once, between fs's cache
+ * and that memory. -EFAULT if part of it is not mapped with the access
+ * needed, after a read may have filled some of it. */
+long fs_read_into(long ep, struct fs_fileid f, uint64_t off, long process, uint64_t va,
+                  size_t len);
+long fs_write_from(long ep, struct fs_fileid f, uint64_t off, long process, uint64_t va,
+                   size_t len);
 long fs_create(long ep, struct fs_fileid dir, const char *name, size_t len, uint32_t mode,
                uint32_t uid, uint32_t gid, uint32_t rdev, struct fs_fileid *out);
 long fs_mkdir(long ep, struct fs_fileid dir, const char *name, size_t len, uint32_t mode,
