@@ -428,10 +428,13 @@ int cache_write(void *ctx, uint64_t block, const void *buf)
 {
     (void)ctx;
     struct entry *e = find(block);
-    if (!e && !(e = insert(block, buf)))
-        return -EIO;
-    memcpy(data_of(e), buf, bs);
-    touch(e);
+    if (!e) {
+        if (!(e = insert(block, buf)))      /* which copies it in */
+            return -EIO;
+    } else {
+        memcpy(data_of(e), buf, bs);
+        touch(e);
+    }
     mark_dirty(e);
     return 0;
 }
@@ -471,6 +474,17 @@ uint64_t cache_dirty(uint64_t *blocks, uint8_t *copy, uint64_t max)
         memcpy(copy + i * bs, data_of(e), bs);
     }
     return ndirty;
+}
+
+void cache_clean(void)
+{
+    check_dirty();
+    for (uint64_t i = 0; i < ndirty; i++) {
+        struct entry *e = must(ref_get(&dirty[i]));
+        e->dirty = 0;
+        reseal(e);
+    }
+    ndirty = 0;
 }
 
 void cache_heap(void **base, uint64_t *len)

@@ -40,6 +40,9 @@ int cache_flush(void);
 /* The dirty blocks' numbers and contents, sorted, if there are at most
  * max; returns how many there are. */
 uint64_t cache_dirty(uint64_t *blocks, uint8_t *copy, uint64_t max);
+/* The dirty blocks have reached the disk another way (the journal wrote
+ * its copy of them): they are clean now. */
+void cache_clean(void);
 /* The cache's index: the heap fs checks on every use. */
 void cache_heap(void **base, uint64_t *len);
 

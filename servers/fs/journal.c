@@ -65,13 +65,18 @@ static void file_answer(void)
     j->pending.reqid = 0;
 }
 
-/* Writes a committed record's blocks; 0 or -EIO. */
+/* Writes a committed record's blocks, from the record itself: they are
+ * sorted, so consecutive ones go in one blk request. 0 or -EIO. */
 static int replay(long blk)
 {
-    uint32_t spb = block_size / BLK_SECTOR;
-    for (uint32_t i = 0; i < j->nblocks; i++)
-        if (blk_write(blk, j->blocks[i] * spb, jdata + (uint64_t)i * block_size, spb))
+    uint32_t spb = block_size / BLK_SECTOR, n;
+    for (uint32_t i = 0; i < j->nblocks; i += n) {
+        for (n = 1; i + n < j->nblocks && j->blocks[i + n] == j->blocks[i] + n &&
+                    (n + 1) * spb <= BLK_MAX_SECTORS; n++)
+            ;
+        if (blk_write(blk, j->blocks[i] * spb, jdata + (uint64_t)i * block_size, n * spb))
             return -EIO;
+    }
     return 0;
 }
 
@@ -155,10 +160,11 @@ void journal_after(struct request *r)
     }
     j->nblocks = (uint32_t)n;
     __atomic_store_n(&j->committed, 1, __ATOMIC_RELEASE);
-    if (cache_flush()) {
+    if (replay(blk_ep)) {
         debug_printf("fs: cannot write a request's blocks; the next incarnation retries\n");
         return;
     }
+    cache_clean();
     file_answer();
     __atomic_store_n(&j->committed, 0, __ATOMIC_RELEASE);
 }

@@ -5,8 +5,9 @@
  *   fuzz_cache ITERATIONS SEED [FIRST]
  *
  * Each iteration runs in a child of its own: a cache of 24 blocks over a
- * memory disk of 96 runs random writes, reads (checked against a model of
- * what each block holds), flushes and journal copies (cache_dirty), and at
+ * memory disk of 96 runs random writes, reads and views (checked against a
+ * model of what each block holds), flushes, and the journal's way of
+ * writing (cache_dirty's copies go to the disk, then cache_clean), and at
  * a random moment between two of them flips 1 to 8 random bits of the
  * heap cache_heap() names. Then it flushes and compares every block of the
  * disk with the model. Two outcomes are right: the cache stops itself
@@ -151,16 +152,33 @@ static int run(void)
         if (op == flip_at)
             flip_bits();
         uint32_t b = (uint32_t)below(NBLOCKS);
-        uint64_t kind = below(8);
+        uint64_t kind = below(9);
         if (getenv("FUZZ_CACHE_VERBOSE"))
             printf("op %d kind %lu block %u\n", op, (unsigned long)kind, b);
         switch (kind) {
         case 0:
             cache_flush();
             break;
-        case 1:
-            cache_dirty(blocks, copy, NCACHE);
+        case 1: {
+            uint64_t n = cache_dirty(blocks, copy, NCACHE);
+            for (uint64_t i = 0; i < n && n <= NCACHE; i++) {
+                if (blocks[i] >= NBLOCKS) {
+                    printf("op %d: a dirty block %lu past the disk\n", op, (unsigned long)blocks[i]);
+                    return 1;
+                }
+                memcpy(disk[blocks[i]], copy + i * BS, BS);
+            }
+            cache_clean();
             break;
+        }
+        case 5: {
+            const uint8_t *v = cache_view(0, b);
+            if (!v || !holds(v, b, model[b])) {
+                printf("op %d: block %u viewed wrong\n", op, b);
+                return 1;
+            }
+            break;
+        }
         case 2:
         case 3:
         case 4:
