@@ -70,26 +70,65 @@ bool ext2_valid_block(const struct ext2 *fs, uint64_t blk)
     return blk > fs->first_data && blk < fs->nblocks;
 }
 
+static int slot_writeback(struct ext2 *fs, struct ext2_buf *b)
+{
+    if (!b->dirty)
+        return 0;
+    b->dirty = false;
+    if (fs->io.write(fs->io.ctx, b->blk, b->data)) {
+        b->valid = false;
+        return -EIO;
+    }
+    return 0;
+}
+
+int ext2_slots_settle(struct ext2 *fs, uint32_t blk)
+{
+    for (int s = 0; s < EXT2_SLOTS; s++) {
+        struct ext2_buf *b = &fs->slot[s];
+        if (b->dirty && b->blk == blk)
+            return slot_writeback(fs, b);
+    }
+    return 0;
+}
+
+int ext2_slots_flush(struct ext2 *fs)
+{
+    int err = 0;
+    for (int s = 0; s < EXT2_SLOTS; s++)
+        if (slot_writeback(fs, &fs->slot[s]))
+            err = -EIO;
+    return err;
+}
+
 int ext2_bread(struct ext2 *fs, uint32_t blk, void *buf)
 {
     if (blk >= fs->nblocks)
         return -EUCLEAN;
+    if (ext2_slots_settle(fs, blk))
+        return -EIO;
     return fs->io.read(fs->io.ctx, blk, buf) ? -EIO : 0;
+}
+
+/* Drops the slots other than keep holding blk: a newer copy is coming. */
+static void supersede(struct ext2 *fs, uint32_t blk, const uint8_t *keep)
+{
+    for (int s = 0; s < EXT2_SLOTS; s++) {
+        struct ext2_buf *b = &fs->slot[s];
+        if (b->valid && b->blk == blk && b->data != keep)
+            b->valid = b->dirty = false;
+    }
 }
 
 int ext2_bwrite(struct ext2 *fs, uint32_t blk, const void *buf)
 {
     if (blk >= fs->nblocks)
         return -EUCLEAN;
-    for (int s = 0; s < EXT2_SLOTS; s++) {
-        struct ext2_buf *b = &fs->slot[s];
-        if (b->valid && b->blk == blk && buf != b->data)
-            b->valid = false;
-    }
+    supersede(fs, blk, buf);
     if (fs->io.write(fs->io.ctx, blk, buf)) {
         for (int s = 0; s < EXT2_SLOTS; s++)
             if (fs->slot[s].blk == blk)
-                fs->slot[s].valid = false;
+                fs->slot[s].valid = fs->slot[s].dirty = false;
         return -EIO;
     }
     return 0;
@@ -100,9 +139,9 @@ int ext2_slot_read(struct ext2 *fs, enum ext2_slot s, uint32_t blk, uint8_t **da
 {
     struct ext2_buf *b = &fs->slot[s];
     if (!b->valid || b->blk != blk) {
+        int err = slot_writeback(fs, b);
         b->valid = false;
-        int err = ext2_bread(fs, blk, b->data);
-        if (err)
+        if (err || (err = ext2_bread(fs, blk, b->data)))
             return err;
         b->blk = blk;
         b->valid = true;
@@ -111,26 +150,29 @@ int ext2_slot_read(struct ext2 *fs, enum ext2_slot s, uint32_t blk, uint8_t **da
     return 0;
 }
 
-/* Gives slot s to a new block blk, zeroed, without reading it. */
+/* Gives slot s to a new block blk, zeroed, without reading it; NULL if
+ * the block the slot held could not be written back. */
 uint8_t *ext2_slot_claim(struct ext2 *fs, enum ext2_slot s, uint32_t blk)
 {
-    for (int i = 0; i < EXT2_SLOTS; i++)
-        if (fs->slot[i].blk == blk)
-            fs->slot[i].valid = false;
     struct ext2_buf *b = &fs->slot[s];
+    if (slot_writeback(fs, b))
+        return NULL;
+    supersede(fs, blk, b->data);
     memset(b->data, 0, fs->bs);
     b->blk = blk;
     b->valid = true;
     return b->data;
 }
 
-/* Writes slot s (changed in place by the caller) back. */
+/* Slot s was changed in place by the caller: it is to be written back. */
 int ext2_slot_write(struct ext2 *fs, enum ext2_slot s)
 {
     struct ext2_buf *b = &fs->slot[s];
     if (!b->valid)
         return -EIO;
-    return ext2_bwrite(fs, b->blk, b->data);
+    supersede(fs, b->blk, b->data);
+    b->dirty = true;
+    return 0;
 }
 
 int64_t ext2_now(struct ext2 *fs)
@@ -199,13 +241,13 @@ int ext2_flush_super(struct ext2 *fs)
 }
 
 /* Ends a public operation: writes the superblock if the operation changed
- * it, so the disk is consistent between operations. Returns ret, or the
- * write's error if ret was a success. */
+ * it, and the dirty slots, so the disk is consistent between operations.
+ * Returns ret, or a write's error if ret was a success. */
 int64_t ext2_done(struct ext2 *fs, int64_t ret)
 {
-    if (!fs->sb_dirty)
-        return ret;
-    int err = ext2_flush_super(fs);
+    int err = fs->sb_dirty ? ext2_flush_super(fs) : 0;
+    if (ext2_slots_flush(fs))
+        err = -EIO;
     return ret >= 0 && err ? err : ret;
 }
 
@@ -214,7 +256,7 @@ int ext2_sync(struct ext2 *fs)
     int64_t now = ext2_now(fs);
     fs->sb.s_wtime = (uint32_t)now;
     fs->sb.s_wtime_hi = now > 0 ? (uint8_t)((uint64_t)now >> 32) : 0;
-    return ext2_flush_super(fs);
+    return (int)ext2_done(fs, ext2_flush_super(fs));
 }
 
 int ext2_statfs(struct ext2 *fs, struct ext2_statfs *out)

@@ -146,6 +146,9 @@ size_t ext2_size(void);
  * negative errno with *err naming the problem ("unsupported feature
  * dir_index", "bad magic", ...). */
 int ext2_mount(struct ext2 *fs, const struct ext2_io *io, const char **err);
+/* Writes to the io any block the core holds changed; 0 or -EIO. Every
+ * operation does so before it returns; a server may make sure. */
+int ext2_slots_flush(struct ext2 *fs);
 uint32_t ext2_block_size(const struct ext2 *fs);
 /* Writes the superblock and group descriptors (free counts) back. */
 int ext2_sync(struct ext2 *fs);

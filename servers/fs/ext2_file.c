@@ -112,6 +112,8 @@ static int block_for_sink(struct ext2 *fs, uint32_t pblk, const uint8_t **src)
     }
     if (pblk >= fs->nblocks)
         return -EUCLEAN;
+    if (ext2_slots_settle(fs, pblk))
+        return -EIO;
     return (*src = fs->io.view(fs->io.ctx, pblk)) ? 0 : -EIO;
 }
 

@@ -27,11 +27,16 @@
 #include "ext2_disk.h"
 
 /* A block buffer that may keep its block between uses (a metadata cache
- * of one block). Any write of that block through ext2_bwrite from another
- * buffer invalidates it. */
+ * of one block). ext2_slot_write marks it dirty; it goes to the io when
+ * the slot takes another block, before the block is read or viewed any
+ * other way, and at the end of the operation (ext2_done). So a bitmap, a
+ * descriptor block or an indirect block changed for each of the blocks a
+ * write allocates is written once, not once per block. Any write of that
+ * block through ext2_bwrite from another buffer supersedes it. */
 struct ext2_buf {
     uint32_t blk;
     bool valid;
+    bool dirty;
     _Alignas(8) uint8_t data[EXT2_MAX_BLOCK];
 };
 
@@ -129,6 +134,9 @@ int ext2_bread(struct ext2 *fs, uint32_t blk, void *buf);
 int ext2_bwrite(struct ext2 *fs, uint32_t blk, const void *buf);
 int ext2_slot_read(struct ext2 *fs, enum ext2_slot s, uint32_t blk, uint8_t **data);
 int ext2_slot_write(struct ext2 *fs, enum ext2_slot s);
+/* A dirty slot holding blk goes to the io first: blk is about to be read
+ * some other way. 0 or -EIO. */
+int ext2_slots_settle(struct ext2 *fs, uint32_t blk);
 uint8_t *ext2_slot_claim(struct ext2 *fs, enum ext2_slot s, uint32_t blk);
 int ext2_group_get(struct ext2 *fs, uint32_t g, struct ext2_group *out);
 int ext2_group_put(struct ext2 *fs, uint32_t g, const struct ext2_group *gd);

@@ -315,9 +315,9 @@ int ext2_bmap(struct ext2 *fs, struct ext2_node *n, uint64_t lblk, bool alloc, u
         /* cur is an indirect block of tree level levels - l + 1. */
         enum ext2_slot s = EXT2_SLOT_IND1 + (levels - l);
         uint8_t *buf;
-        if (cur_fresh)
-            buf = ext2_slot_claim(fs, s, cur);
-        else if ((err = ext2_slot_read(fs, s, cur, &buf)))
+        if (cur_fresh && !(buf = ext2_slot_claim(fs, s, cur)))
+            return -EIO;
+        if (!cur_fresh && (err = ext2_slot_read(fs, s, cur, &buf)))
             return err;
         uint32_t next = ext2_ld32(buf, idx[l]);
         bool next_fresh = false;

@@ -134,6 +134,8 @@ bool journal_before(struct request *r, long *result)
 /* After the handler: the request's blocks reach the disk as one. */
 void journal_after(struct request *r)
 {
+    if (ext2_slots_flush(fs_ext2))       /* each operation did; be sure */
+        debug_printf("fs: cannot write the ext2 core's blocks to the cache\n");
     if (!j) {
         cache_flush();
         return;
