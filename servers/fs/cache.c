@@ -206,13 +206,14 @@ static void to_front(struct entry *e)
     mru = e;
 }
 
-/* A use of e: to the front, unless it is still in the most recent quarter
- * of the list. Then it is far from eviction, and a hot block (a bitmap, a
+/* A use of e: to the front, unless it is still in the most recent half of
+ * the list. Then it is far from eviction, and a hot block (a bitmap, a
  * file read again and again) costs no relinking, as Linux's active list
- * leaves its pages where they are. */
+ * leaves its pages where they are. A block in use survives as long as it
+ * is used once while half the cache's entries are moved to the front. */
 static void touch(struct entry *e)
 {
-    if (moves - e->moved >= nentries / 4)
+    if (moves - e->moved >= nentries / 2)
         to_front(e);
 }
 

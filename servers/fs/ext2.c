@@ -70,11 +70,26 @@ bool ext2_valid_block(const struct ext2 *fs, uint64_t blk)
     return blk > fs->first_data && blk < fs->nblocks;
 }
 
+/* Every change of a slot's dirty mark goes through these two. */
+static void set_clean(struct ext2 *fs, struct ext2_buf *b)
+{
+    if (b->dirty)
+        fs->dirty_slots--;
+    b->dirty = false;
+}
+
+static void set_dirty(struct ext2 *fs, struct ext2_buf *b)
+{
+    if (!b->dirty)
+        fs->dirty_slots++;
+    b->dirty = true;
+}
+
 static int slot_writeback(struct ext2 *fs, struct ext2_buf *b)
 {
     if (!b->dirty)
         return 0;
-    b->dirty = false;
+    set_clean(fs, b);
     if (fs->io.write(fs->io.ctx, b->blk, b->data)) {
         b->valid = false;
         return -EIO;
@@ -84,7 +99,7 @@ static int slot_writeback(struct ext2 *fs, struct ext2_buf *b)
 
 int ext2_slots_settle(struct ext2 *fs, uint32_t blk)
 {
-    for (int s = 0; s < EXT2_SLOTS; s++) {
+    for (int s = 0; fs->dirty_slots && s < EXT2_SLOTS; s++) {
         struct ext2_buf *b = &fs->slot[s];
         if (b->dirty && b->blk == blk)
             return slot_writeback(fs, b);
@@ -95,7 +110,7 @@ int ext2_slots_settle(struct ext2 *fs, uint32_t blk)
 int ext2_slots_flush(struct ext2 *fs)
 {
     int err = 0;
-    for (int s = 0; s < EXT2_SLOTS; s++)
+    for (int s = 0; fs->dirty_slots && s < EXT2_SLOTS; s++)
         if (slot_writeback(fs, &fs->slot[s]))
             err = -EIO;
     return err;
@@ -115,8 +130,10 @@ static void supersede(struct ext2 *fs, uint32_t blk, const uint8_t *keep)
 {
     for (int s = 0; s < EXT2_SLOTS; s++) {
         struct ext2_buf *b = &fs->slot[s];
-        if (b->valid && b->blk == blk && b->data != keep)
-            b->valid = b->dirty = false;
+        if (b->valid && b->blk == blk && b->data != keep) {
+            b->valid = false;
+            set_clean(fs, b);
+        }
     }
 }
 
@@ -126,9 +143,12 @@ int ext2_bwrite(struct ext2 *fs, uint32_t blk, const void *buf)
         return -EUCLEAN;
     supersede(fs, blk, buf);
     if (fs->io.write(fs->io.ctx, blk, buf)) {
-        for (int s = 0; s < EXT2_SLOTS; s++)
-            if (fs->slot[s].blk == blk)
-                fs->slot[s].valid = fs->slot[s].dirty = false;
+        for (int s = 0; s < EXT2_SLOTS; s++) {
+            if (fs->slot[s].blk == blk) {
+                fs->slot[s].valid = false;
+                set_clean(fs, &fs->slot[s]);
+            }
+        }
         return -EIO;
     }
     return 0;
@@ -171,7 +191,7 @@ int ext2_slot_write(struct ext2 *fs, enum ext2_slot s)
     if (!b->valid)
         return -EIO;
     supersede(fs, b->blk, b->data);
-    b->dirty = true;
+    set_dirty(fs, b);
     return 0;
 }
 

@@ -95,6 +95,7 @@ struct ext2 {
     struct ext2_dcache dc;
 
     struct ext2_buf slot[EXT2_SLOTS];
+    unsigned dirty_slots;       /* how many are dirty: 0 spares looking */
     /* Scratch, never cached. */
     _Alignas(8) uint8_t dir[EXT2_MAX_BLOCK];     /* a directory block */
     _Alignas(8) uint8_t data[EXT2_MAX_BLOCK];    /* file data, symlinks */
