@@ -6,7 +6,7 @@
  * one blk request. Dirty blocks are kept on a list and written, sorted, in
  * runs of consecutive blocks by cache_flush().
  *
- * The index (entries, buckets, the dirty list) is the heap root may
+ * The index (entries, buckets, the dirty lists) is the heap root may
  * corrupt on purpose (service inject fs corrupt). Each entry carries a
  * check word over all its fields, and each pointer of the bucket and dirty
  * arrays one of its own; each is checked where it is used. A mismatch
@@ -31,6 +31,8 @@
 #define PAGE 4096ul
 #define NO_BLOCK UINT64_MAX
 
+enum { CLEAN, DIRTY, LOGGED };
+
 /* An entry of the index. check seals all its other fields: an entry is
  * checked (valid()) before any of its fields is used, and resealed after
  * every change, so a flipped bit anywhere in it is caught. */
@@ -39,7 +41,8 @@ struct entry {
     struct entry *hash_next;
     struct entry *lru_prev;    /* towards the most recently used */
     struct entry *lru_next;
-    uint64_t dirty;
+    uint64_t dirty;            /* CLEAN, DIRTY, or LOGGED: dirty, and the journal
+                                  holds what it holds now */
     uint64_t moved;            /* `moves` when it last went to the front */
     uint64_t check;            /* seal() */
 };
@@ -60,6 +63,8 @@ static struct entry *mru, *lru;        /* the ends of the LRU list */
 static uint64_t moves;                 /* entries moved to the front so far */
 static struct ref *dirty;              /* dirty entries, in no order */
 static uint64_t ndirty;
+static struct ref *fresh;              /* the DIRTY ones (not logged), in no order */
+static uint64_t nfresh;
 static struct ref *buckets;
 static uint64_t nbuckets;
 static uint8_t *data;          /* nentries blocks */
@@ -157,7 +162,7 @@ int cache_init(long blk, uint32_t block_size, uint64_t max_blocks)
     nentries = max_blocks;
     nbuckets = nentries * 2;
     uint64_t meta = nentries * sizeof(struct entry) + nbuckets * sizeof(struct ref) +
-                    nentries * sizeof(struct ref);
+                    2 * nentries * sizeof(struct ref);
     meta = (meta + PAGE - 1) & ~(PAGE - 1);
     /* The blocks' memory is mapped as the cache fills (backed()), so a
      * new incarnation starts without mapping and zeroing all of it. */
@@ -167,6 +172,7 @@ int cache_init(long blk, uint32_t block_size, uint64_t max_blocks)
     entries = (struct entry *)CACHE_VA;
     buckets = (struct ref *)(entries + nentries);
     dirty = buckets + nbuckets;
+    fresh = dirty + nentries;
     data = (uint8_t *)(CACHE_VA + meta);
     staging = (uint8_t *)STAGING_VA;
     for (uint64_t i = 0; i < nentries; i++) {
@@ -217,28 +223,38 @@ static void touch(struct entry *e)
         to_front(e);
 }
 
+/* Takes e off one of the lists of entries (dirty, fresh). */
+static void unlist(struct ref *list, uint64_t *n, struct entry *e)
+{
+    for (uint64_t i = 0; i < *n; i++) {
+        if (ref_get(&list[i]) == e) {
+            list[i] = list[--*n];
+            return;
+        }
+    }
+    corrupt();                 /* its state says it is on the list */
+}
+
 static void mark_dirty(struct entry *e)
 {
-    if (!e->dirty) {
-        e->dirty = 1;
-        reseal(e);
+    if (e->dirty == DIRTY)
+        return;
+    if (e->dirty == CLEAN)
         ref_set(&dirty[ndirty++], e);
-    }
+    ref_set(&fresh[nfresh++], e);
+    e->dirty = DIRTY;
+    reseal(e);
 }
 
 static void mark_clean(struct entry *e)
 {
-    if (!e->dirty)
+    if (e->dirty == CLEAN)
         return;
-    e->dirty = 0;
+    if (e->dirty == DIRTY)
+        unlist(fresh, &nfresh, e);
+    unlist(dirty, &ndirty, e);
+    e->dirty = CLEAN;
     reseal(e);
-    for (uint64_t i = 0; i < ndirty; i++) {
-        if (ref_get(&dirty[i]) == e) {
-            dirty[i] = dirty[--ndirty];
-            return;
-        }
-    }
-    corrupt();                 /* dirty, and not on the list */
 }
 
 static uint8_t *data_of(const struct entry *e)
@@ -440,65 +456,81 @@ int cache_write(void *ctx, uint64_t block, const void *buf)
     return 0;
 }
 
-/* The dirty list, checked: sealed dirty entries, each once. */
-static void check_dirty(void)
+/* A list, checked: sealed entries in the state it is for (DIRTY: either
+ * dirty state), each once. */
+static void check_list(const struct ref *list, uint64_t n, uint64_t state)
 {
-    if (ndirty > nentries)
+    if (n > nentries)
         corrupt();
-    for (uint64_t i = 0; i < ndirty; i++) {
-        struct entry *e = must(ref_get(&dirty[i]));
-        if (!e->dirty || e->block == NO_BLOCK)
+    for (uint64_t i = 0; i < n; i++) {
+        struct entry *e = must(ref_get(&list[i]));
+        bool ok = state == DIRTY && list == dirty ? e->dirty == DIRTY || e->dirty == LOGGED
+                                                  : e->dirty == state;
+        if (!ok || e->block == NO_BLOCK)
             corrupt();
     }
 }
 
-static void sort_dirty(void)
+static void check_dirty(void)
 {
-    for (uint64_t i = 1; i < ndirty; i++) {
-        struct ref r = dirty[i];
+    check_list(dirty, ndirty, DIRTY);
+}
+
+static void sort_refs(struct ref *list, uint64_t n)
+{
+    for (uint64_t i = 1; i < n; i++) {
+        struct ref r = list[i];
         uint64_t j = i;
-        for (; j > 0 && dirty[j - 1].e->block > r.e->block; j--)
-            dirty[j] = dirty[j - 1];
-        dirty[j] = r;
+        for (; j > 0 && list[j - 1].e->block > r.e->block; j--)
+            list[j] = list[j - 1];
+        list[j] = r;
     }
 }
 
 uint64_t cache_dirty(uint64_t *blocks, uint8_t *copy, uint64_t max)
 {
-    check_dirty();
-    if (ndirty > max)
-        return ndirty;
-    sort_dirty();
-    for (uint64_t i = 0; i < ndirty; i++) {
-        struct entry *e = must(ref_get(&dirty[i]));
+    check_list(fresh, nfresh, DIRTY);
+    if (nfresh > max)
+        return nfresh;
+    sort_refs(fresh, nfresh);
+    for (uint64_t i = 0; i < nfresh; i++) {
+        struct entry *e = must(ref_get(&fresh[i]));
         blocks[i] = e->block;
         memcpy(copy + i * bs, data_of(e), bs);
-    }
-    return ndirty;
-}
-
-void cache_clean(void)
-{
-    check_dirty();
-    for (uint64_t i = 0; i < ndirty; i++) {
-        struct entry *e = must(ref_get(&dirty[i]));
-        e->dirty = 0;
+        e->dirty = LOGGED;
         reseal(e);
     }
-    ndirty = 0;
+    uint64_t n = nfresh;
+    nfresh = 0;
+    return n;
+}
+
+void cache_clean_logged(void)
+{
+    check_dirty();
+    for (uint64_t i = 0; i < ndirty;) {
+        struct entry *e = must(ref_get(&dirty[i]));
+        if (e->dirty != LOGGED) {
+            i++;
+            continue;
+        }
+        e->dirty = CLEAN;
+        reseal(e);
+        dirty[i] = dirty[--ndirty];
+    }
 }
 
 void cache_heap(void **base, uint64_t *len)
 {
     *base = entries;
-    *len = (uint64_t)((uint8_t *)(dirty + nentries) - (uint8_t *)entries);
+    *len = (uint64_t)((uint8_t *)(fresh + nentries) - (uint8_t *)entries);
 }
 
 int cache_flush(void)
 {
     int err = 0;
     check_dirty();
-    sort_dirty();
+    sort_refs(dirty, ndirty);
     for (uint64_t i = 0; i < ndirty;) {
         /* A run of consecutive blocks, up to READ_AHEAD, in one request. */
         uint64_t n = 0, first = must(ref_get(&dirty[i]))->block;
@@ -506,7 +538,7 @@ int cache_flush(void)
         while (i + n < ndirty && n < READ_AHEAD &&
                (e = must(ref_get(&dirty[i + n])))->block == first + n) {
             memcpy(staging + n * bs, data_of(e), bs);
-            e->dirty = 0;
+            e->dirty = CLEAN;
             reseal(e);
             n++;
         }
@@ -514,6 +546,6 @@ int cache_flush(void)
             err = -EIO;
         i += n;
     }
-    ndirty = 0;
+    ndirty = nfresh = 0;
     return err;
 }

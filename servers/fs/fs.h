@@ -1,11 +1,11 @@
 /*
  * The fs server's internals: the mounted ext2 core, the block cache it runs
  * on, the journal and the request handlers. Durability: every request's
- * dirty blocks reach blk (and so the disk) before its reply is sent, all
- * of them or, should fs die on the way, none until the next incarnation
- * finishes the job (journal.c); so a restarted fs sees everything its
- * predecessor acknowledged. Within one request the cache writes back, so
- * a bitmap or inode-table block touched many times is written once.
+ * changed blocks are committed to the journal, which outlives fs, before
+ * its reply is sent, all of them or, should fs die on the way, none; a new
+ * incarnation writes the journal to the disk before it mounts, so it sees
+ * everything its predecessor acknowledged (journal.c). The disk gets the
+ * blocks at the journal's checkpoints and on FS_SYNC.
  */
 #ifndef FS_FS_H
 #define FS_FS_H
@@ -35,14 +35,15 @@ int cache_write(void *ctx, uint64_t block, const void *buf);
 const void *cache_view(void *ctx, uint64_t block);
 bool cache_views_intact(void);
 void cache_views_forget(void);
-/* Writes every dirty block to blk; 0 or -EIO. */
+/* Writes every dirty block (logged or not) to blk; 0 or -EIO. */
 int cache_flush(void);
-/* The dirty blocks' numbers and contents, sorted, if there are at most
- * max; returns how many there are. */
+/* The numbers and contents, sorted, of the blocks changed since they were
+ * last handed out so (the journal logs them), if there are at most max;
+ * returns how many there are. They stay dirty, as logged. */
 uint64_t cache_dirty(uint64_t *blocks, uint8_t *copy, uint64_t max);
-/* The dirty blocks have reached the disk another way (the journal wrote
- * its copy of them): they are clean now. */
-void cache_clean(void);
+/* The logged blocks have reached the disk another way (the journal wrote
+ * its copies of them): they are clean now, unless changed since. */
+void cache_clean_logged(void);
 /* The cache's index: the heap fs checks on every use. */
 void cache_heap(void **base, uint64_t *len);
 
@@ -50,6 +51,8 @@ void cache_heap(void **base, uint64_t *len);
 int journal_init(long blk, uint32_t block_size);
 bool journal_before(struct request *r, long *result);
 void journal_after(struct request *r);
+/* Puts every committed block on the disk (FS_SYNC); 0 or -EIO. */
+int journal_checkpoint(void);
 
 /* request_*.c */
 long do_root(struct request *r);

@@ -1,17 +1,25 @@
 /*
- * The journal: what makes a request all-or-nothing on the disk, and
- * applied exactly once, however often fs dies.
+ * The journal: what makes a request all-or-nothing on the disk, applied
+ * exactly once however often fs dies, and what lets fs answer a request
+ * before the disk has its blocks.
  *
  * It lives in the state frame root keeps across fs's incarnations
  * (mica/service.h), not on the disk: it must survive fs, not a power
- * failure. At the end of a request that changed blocks, fs copies them
- * here with the request's answer, marks the record committed, writes the
- * blocks to blk, then files the answer and clears the mark. A new
- * incarnation finding the mark set writes the blocks again (writing a
- * block twice is harmless) before it mounts, so the disk never holds half
- * a request. Each client's last non-idempotent answer is kept, so a retry
- * of a request that was applied gets its answer without running again
- * (the request id is in fs_name.reqid; see mica/fs.h).
+ * failure. (As with Linux's page cache, what was not synced may go with
+ * the power; fsync and sync put it on the disk.)
+ *
+ * It is a log. At the end of a request that changed blocks, fs appends
+ * copies of the blocks it changed and notes the request's answer; moving
+ * `logged` past the copies is the one store that commits the request,
+ * which is then answered. The blocks stay dirty in the cache, and reach
+ * the disk at a checkpoint: before a request once the log is three
+ * quarters full, and on FS_SYNC, the cache writes its dirty blocks (all
+ * committed, between requests) and the log starts again. A new incarnation
+ * writes the whole log to the disk, oldest first, before it mounts, so the
+ * disk never holds half a request and nothing acknowledged is lost. Each
+ * client's last non-idempotent answer is kept, so a retry of a request
+ * that was applied gets its answer without running again (the request id
+ * is in fs_name.reqid; see mica/fs.h).
  */
 #include "fs.h"
 
@@ -20,7 +28,7 @@
 #include "mica/runtime.h"
 #include "mica/string.h"
 
-#define JOURNAL_MAGIC 0x6c6e72756f6a736dull   /* "msjournl" */
+#define JOURNAL_MAGIC 0x32306c6e72736a6dull   /* "mjsrnl02": the log */
 #define PAGE 4096ul
 #define MAX_BLOCKS 256
 
@@ -34,8 +42,9 @@ struct answer {
 struct journal {
     struct service_state head;     /* root's part */
     uint64_t magic;
-    uint32_t committed;            /* blocks[] and the data are to be written */
-    uint32_t nblocks;
+    uint32_t logged;               /* blocks[0, logged) and their copies: the
+                                      committed requests' blocks, oldest first */
+    uint32_t pending_at;           /* `pending` is filed once logged reaches it */
     uint32_t client;               /* whose answer `pending` is */
     uint32_t pad;
     struct answer pending;
@@ -65,13 +74,14 @@ static void file_answer(void)
     j->pending.reqid = 0;
 }
 
-/* Writes a committed record's blocks, from the record itself: they are
- * sorted, so consecutive ones go in one blk request. 0 or -EIO. */
+/* Writes the log to the disk, oldest first, so that a block logged twice
+ * ends as the newer copy; consecutive blocks lying together in the log go
+ * in one blk request. 0 or -EIO. */
 static int replay(long blk)
 {
     uint32_t spb = block_size / BLK_SECTOR, n;
-    for (uint32_t i = 0; i < j->nblocks; i += n) {
-        for (n = 1; i + n < j->nblocks && j->blocks[i + n] == j->blocks[i] + n &&
+    for (uint32_t i = 0; i < j->logged; i += n) {
+        for (n = 1; i + n < j->logged && j->blocks[i + n] == j->blocks[i] + n &&
                     (n + 1) * spb <= BLK_MAX_SECTORS; n++)
             ;
         if (blk_write(blk, j->blocks[i] * spb, jdata + (uint64_t)i * block_size, n * spb))
@@ -99,21 +109,80 @@ int journal_init(long blk, uint32_t bs)
         j->magic = JOURNAL_MAGIC;
         return 0;
     }
-    if (!j->committed)
-        return 0;
-    debug_printf("fs: finishing a request of the previous incarnation (%u blocks)\n",
-                 j->nblocks);
-    if (replay(blk))
+    if (j->logged > capacity)
         return -EIO;
-    file_answer();
-    j->committed = 0;
+    if (j->logged) {
+        debug_printf("fs: writing the %u blocks the previous incarnation logged\n", j->logged);
+        if (replay(blk))
+            return -EIO;
+    }
+    if (j->pending_at && j->logged >= j->pending_at)
+        file_answer();
+    j->pending.reqid = 0;
+    j->pending_at = 0;
+    j->logged = 0;
     return 0;
+}
+
+/* Where the newest copy of each logged block is: open addressing on the
+ * block number, an index into the log plus one. */
+#define NEWEST_SLOTS (2 * MAX_BLOCKS)
+static uint16_t newest[NEWEST_SLOTS];
+
+static uint16_t *newest_slot(uint64_t block)
+{
+    uint32_t h = (uint32_t)(block * 0x9e3779b97f4a7c15ull >> 40) % NEWEST_SLOTS;
+    while (newest[h] && j->blocks[newest[h] - 1] != block)
+        h = (h + 1) % NEWEST_SLOTS;
+    return &newest[h];
+}
+
+static bool is_newest(uint32_t i)
+{
+    return *newest_slot(j->blocks[i]) == i + 1;
+}
+
+/* replay() for a checkpoint: each block once, its newest copy (a bitmap
+ * logged by every request of a batch goes to the disk once). */
+static int replay_newest(long blk)
+{
+    uint32_t spb = block_size / BLK_SECTOR, n;
+    memset(newest, 0, sizeof newest);
+    for (uint32_t i = 0; i < j->logged; i++)
+        *newest_slot(j->blocks[i]) = (uint16_t)(i + 1);
+    for (uint32_t i = 0; i < j->logged; i += n) {
+        n = 1;
+        if (!is_newest(i))
+            continue;
+        while (i + n < j->logged && j->blocks[i + n] == j->blocks[i] + n && is_newest(i + n) &&
+               (n + 1) * spb <= BLK_MAX_SECTORS)
+            n++;
+        if (blk_write(blk, j->blocks[i] * spb, jdata + (uint64_t)i * block_size, n * spb))
+            return -EIO;
+    }
+    return 0;
+}
+
+int journal_checkpoint(void)
+{
+    if (j) {
+        if (replay_newest(blk_ep))
+            return -EIO;
+        cache_clean_logged();
+        __atomic_store_n(&j->logged, 0, __ATOMIC_RELEASE);
+    }
+    /* What is dirty and not logged: nothing between requests; in FS_SYNC,
+     * the superblock it just stamped. */
+    return cache_flush();
 }
 
 /* A retry of a request already applied: its recorded answer. */
 bool journal_before(struct request *r, long *result)
 {
     reqid = 0;
+    /* Room for this request's blocks, made while nothing is uncommitted. */
+    if (j && j->logged > capacity * 3 / 4 && journal_checkpoint())
+        debug_printf("fs: cannot write the logged blocks; the log stays\n");
     if (!j || !once_only(r->label) || r->len < FS_ARG_WORD + FS_WORDS(struct fs_name))
         return false;
     reqid = ((const struct fs_name *)&r->mr[FS_ARG_WORD])->reqid;
@@ -131,7 +200,15 @@ bool journal_before(struct request *r, long *result)
     return true;
 }
 
-/* After the handler: the request's blocks reach the disk as one. */
+/* Appends what the request changed to the log; the count, or more than
+ * room if it does not fit. */
+static uint64_t append(void)
+{
+    uint64_t room = capacity - j->logged;
+    return cache_dirty(j->blocks + j->logged, jdata + j->logged * (uint64_t)block_size, room);
+}
+
+/* After the handler: the request's blocks are committed as one. */
 void journal_after(struct request *r)
 {
     if (ext2_slots_flush(fs_ext2))       /* each operation did; be sure */
@@ -140,33 +217,28 @@ void journal_after(struct request *r)
         cache_flush();
         return;
     }
-    if (j->committed && replay(blk_ep) == 0)   /* an earlier write failed */
-        j->committed = 0;
-    if (j->committed)
-        return;                                /* the disk is failing: keep it */
     j->client = (uint32_t)r->badge;
     j->pending = (struct answer){ reqid, 0, (int64_t)r->reply[0],
                                   { r->reply[1], r->reply[2], r->reply[3] } };
-    uint64_t n = cache_dirty(j->blocks, jdata, capacity);
-    if (n > capacity) {
-        /* Cannot happen with fs's requests; if it does, be loud. */
-        debug_printf("fs: a request changed %lu blocks, more than the journal's %lu\n",
-                     (unsigned long)n, (unsigned long)capacity);
-        cache_flush();
-        file_answer();
+    uint64_t n = append();
+    if (n > capacity - j->logged && replay(blk_ep) == 0) {
+        /* The log is on the disk now (it holds committed requests only):
+         * it starts again, with this request. */
+        cache_clean_logged();
+        __atomic_store_n(&j->logged, 0, __ATOMIC_RELEASE);
+        n = append();
+    }
+    if (n > capacity - j->logged) {
+        /* Cannot happen with fs's requests (the disk failing aside); if it
+         * does, be loud: the blocks go to the disk unlogged. */
+        debug_printf("fs: a request changed %lu blocks, more than the log's %lu left\n",
+                     (unsigned long)n, (unsigned long)(capacity - j->logged));
+        if (journal_checkpoint() == 0)
+            file_answer();
         return;
     }
-    if (n == 0) {
-        file_answer();
-        return;
-    }
-    j->nblocks = (uint32_t)n;
-    __atomic_store_n(&j->committed, 1, __ATOMIC_RELEASE);
-    if (replay(blk_ep)) {
-        debug_printf("fs: cannot write a request's blocks; the next incarnation retries\n");
-        return;
-    }
-    cache_clean();
+    j->pending_at = j->logged + (uint32_t)n;
+    __atomic_store_n(&j->logged, j->logged + (uint32_t)n, __ATOMIC_RELEASE);
     file_answer();
-    __atomic_store_n(&j->committed, 0, __ATOMIC_RELEASE);
+    j->pending_at = 0;
 }

@@ -90,7 +90,7 @@ long do_sync(struct request *r)
     (void)r;
     int err = ext2_sync(fs_ext2);
     if (!err)
-        err = cache_flush();
+        err = journal_checkpoint();
     if (!err && blk_flush(FS_SLOT_BLK))
         err = -EIO;
     return err;

@@ -8,8 +8,8 @@
 const struct server_rights server_table[] = {
     /* name    id             pages  state prio device           uses / needs */
     { "blk",   SERVICE_BLK,   1024,  1,   200, NEED_VIRTIO_BLOCK, 0, 0 },
-    /* fs's state frame holds its journal: a page, then 128 4-KiB blocks. */
-    { "fs",    SERVICE_FS,    16384, 129, 150, NEED_NONE,         USES(SERVICE_BLK),
+    /* fs's state frame holds its journal: a page, then 256 4-KiB blocks. */
+    { "fs",    SERVICE_FS,    16384, 257, 150, NEED_NONE,         USES(SERVICE_BLK),
       USES(SERVICE_BLK) },
     { "posix", SERVICE_POSIX, 32768, 1,   120, NEED_CONSOLE,      USES(SERVICE_FS), 0 },
 };
