@@ -456,16 +456,15 @@ int cache_write(void *ctx, uint64_t block, const void *buf)
     return 0;
 }
 
-/* A list, checked: sealed entries in the state it is for (DIRTY: either
- * dirty state), each once. */
-static void check_list(const struct ref *list, uint64_t n, uint64_t state)
+/* A list, checked: sealed entries, dirty (the dirty list) or
+ * DIRTY (the fresh list). */
+static void check_list(const struct ref *list, uint64_t n, bool fresh_only)
 {
     if (n > nentries)
         corrupt();
     for (uint64_t i = 0; i < n; i++) {
         struct entry *e = must(ref_get(&list[i]));
-        bool ok = state == DIRTY && list == dirty ? e->dirty == DIRTY || e->dirty == LOGGED
-                                                  : e->dirty == state;
+        bool ok = e->dirty == DIRTY || (e->dirty == LOGGED && !fresh_only);
         if (!ok || e->block == NO_BLOCK)
             corrupt();
     }
@@ -473,7 +472,7 @@ static void check_list(const struct ref *list, uint64_t n, uint64_t state)
 
 static void check_dirty(void)
 {
-    check_list(dirty, ndirty, DIRTY);
+    check_list(dirty, ndirty, false);
 }
 
 static void sort_refs(struct ref *list, uint64_t n)
@@ -489,7 +488,7 @@ static void sort_refs(struct ref *list, uint64_t n)
 
 uint64_t cache_dirty(uint64_t *blocks, uint8_t *copy, uint64_t max)
 {
-    check_list(fresh, nfresh, DIRTY);
+    check_list(fresh, nfresh, true);
     if (nfresh > max)
         return nfresh;
     sort_refs(fresh, nfresh);

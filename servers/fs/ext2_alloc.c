@@ -138,7 +138,7 @@ static int take_inode(struct ext2 *fs, uint32_t g, bool dir, uint32_t *out)
     int err = ext2_group_get(fs, g, &gd);
     if (err || gd.bg_free_inodes_count == 0)
         return err ? err : -ENOSPC;
-    if ((err = ext2_slot_read(fs, EXT2_SLOT_BITMAP, gd.bg_inode_bitmap, &bm)))
+    if ((err = ext2_slot_read(fs, EXT2_SLOT_IBITMAP, gd.bg_inode_bitmap, &bm)))
         return err;
     /* The reserved inodes are never handed out, whatever the bitmap says. */
     uint64_t base = (uint64_t)g * fs->ipg;
@@ -147,7 +147,7 @@ static int take_inode(struct ext2 *fs, uint32_t g, bool dir, uint32_t *out)
     if (bit < 0)
         return -ENOSPC;
     flip_bit(bm, (uint32_t)bit);
-    if ((err = ext2_slot_write(fs, EXT2_SLOT_BITMAP)))
+    if ((err = ext2_slot_write(fs, EXT2_SLOT_IBITMAP)))
         return err;
     gd.bg_free_inodes_count--;
     if (dir)
@@ -214,12 +214,12 @@ int ext2_free_inode(struct ext2 *fs, uint32_t ino, bool dir)
     int err = ext2_group_get(fs, g, &gd);
     if (err)
         return err;
-    if ((err = ext2_slot_read(fs, EXT2_SLOT_BITMAP, gd.bg_inode_bitmap, &bm)))
+    if ((err = ext2_slot_read(fs, EXT2_SLOT_IBITMAP, gd.bg_inode_bitmap, &bm)))
         return err;
     if (!test_bit(bm, bit) || gd.bg_free_inodes_count >= fs->ipg)
         return -EUCLEAN;
     flip_bit(bm, bit);
-    if ((err = ext2_slot_write(fs, EXT2_SLOT_BITMAP)))
+    if ((err = ext2_slot_write(fs, EXT2_SLOT_IBITMAP)))
         return err;
     gd.bg_free_inodes_count++;
     if (dir && gd.bg_used_dirs_count)

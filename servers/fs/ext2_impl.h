@@ -43,7 +43,8 @@ struct ext2_buf {
 enum ext2_slot {
     EXT2_SLOT_SUPER,        /* the block holding the superblock */
     EXT2_SLOT_GROUP,        /* a block of the group descriptor table */
-    EXT2_SLOT_BITMAP,       /* a block or inode bitmap */
+    EXT2_SLOT_BITMAP,       /* a block bitmap */
+    EXT2_SLOT_IBITMAP,      /* an inode bitmap: a creation needs both at once */
     EXT2_SLOT_ITABLE,       /* a block of an inode table */
     EXT2_SLOT_IND1,         /* an indirect block whose entries are data blocks */
     EXT2_SLOT_IND2,         /* a double-indirect block */

@@ -23,7 +23,7 @@ static const server_handler handlers[FS_OPS] = {
     [FS_ORPHANS_FREE] = do_orphans_free,
 };
 
-/* Every acknowledged change is on the disk before the reply goes, and a
+/* Every acknowledged change is in the journal before the reply goes, and a
  * retried request is applied once (journal.c). */
 const struct server_table fs_table = {
     .handlers = handlers, .nhandlers = FS_OPS,
