@@ -13,10 +13,23 @@
 #include "mica/errno.h"
 #include "mica/string.h"
 
-/* The first clear bit in [from, to), or -1. */
+/* Bits b..b + 63 (b a multiple of 64) are all set. */
+static bool full_word(const uint8_t *bm, uint32_t b)
+{
+    uint64_t w;
+    __builtin_memcpy(&w, &bm[b >> 3], 8);
+    return w == ~0ull;
+}
+
+/* The first clear bit in [from, to), or -1. A full word is passed in one
+ * step: the used part at the start of a bitmap is what a search crosses. */
 static int64_t find_zero(const uint8_t *bm, uint32_t from, uint32_t to)
 {
     for (uint32_t b = from; b < to;) {
+        if ((b & 63) == 0 && to - b >= 64 && full_word(bm, b)) {
+            b += 64;
+            continue;
+        }
         if ((b & 7) == 0 && to - b >= 8 && bm[b >> 3] == 0xff) {
             b += 8;
             continue;
