@@ -23,6 +23,24 @@ def test_pipeline_and_redirections(shell):
     assert out == b"line a\nline b\n"
 
 
+def test_sync_puts_files_on_the_disk(shell):
+    """fs answers a change once its journal, which outlives fs but not the
+    machine, holds it; sync puts it on the disk. After sync the power may
+    go: the disk has the files, and e2fsck finds nothing to fix. (Without
+    the sync the disk lacks the end of the file.)"""
+    run(shell, "seq 1 30000 > /tmp/durable && mkdir /tmp/dd && echo kept > /tmp/dd/k")
+    run(shell, "rm /tmp/dd/k && echo again > /tmp/dd/k && sync")
+    shell.close()                               # no poweroff: QEMU is killed
+    out = subprocess.run(["debugfs", "-R", "cat /tmp/durable", str(shell.image)],
+                         capture_output=True).stdout
+    assert out == "".join(f"{i}\n" for i in range(1, 30001)).encode()
+    out = subprocess.run(["debugfs", "-R", "cat /tmp/dd/k", str(shell.image)],
+                         capture_output=True).stdout
+    assert out == b"again\n"
+    fsck = subprocess.run(["e2fsck", "-fn", str(shell.image)], capture_output=True, text=True)
+    assert fsck.returncode == 0, fsck.stdout
+
+
 def test_tree_copy_move_remove_with_checksums(shell):
     run(shell, "mkdir -p /tmp/t/a/b && seq 1 5000 > /tmp/t/a/b/n && echo x > /tmp/t/a/y")
     run(shell, "cd /tmp && find t -type f | sort | xargs sha256sum > /tmp/sums")
