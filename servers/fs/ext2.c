@@ -4,9 +4,12 @@
  *
  * The group descriptors are not kept in memory: each change is written
  * through to its descriptor block at once (the caller's io layer caches),
- * so the bitmaps and the descriptors always agree on disk. The superblock's
- * free counts are kept in memory and written at the end of every operation
- * that changed them (ext2_done), and its write time by ext2_sync.
+ * so the bitmaps and the descriptors always agree on disk. The superblock
+ * is written at the end of an operation that changed what only it holds
+ * (the orphan list, a feature flag: ext2_done). Its free counts are kept in
+ * memory and written with it, or by ext2_sync: a mount sums the group
+ * descriptors' counts rather than trust them, as e2fsck does (which finds
+ * them wrong before a sync, and passes: they are a summary).
  */
 #include "ext2_impl.h"
 
@@ -256,7 +259,7 @@ int ext2_flush_super(struct ext2 *fs)
     memcpy(data + off, &fs->sb, sizeof fs->sb);
     err = ext2_slot_write(fs, EXT2_SLOT_SUPER);
     if (!err)
-        fs->sb_dirty = false;
+        fs->sb_dirty = fs->counts_dirty = false;
     return err;
 }
 

@@ -1,7 +1,7 @@
 /*
  * Block and inode allocation: the bitmaps, and the free counts in the group
- * descriptors (written through) and in the superblock (written by
- * ext2_done). Blocks are taken first-fit from a goal, so a file written in
+ * descriptors (written through) and in the superblock (kept in memory until
+ * ext2_sync). Blocks are taken first-fit from a goal, so a file written in
  * order gets consecutive blocks; a new directory's inode goes to a group
  * with more than the average free space, a file's to its directory's group.
  *
@@ -93,7 +93,7 @@ static int take_block(struct ext2 *fs, uint32_t g, uint32_t from, uint32_t *out)
         return err;
     if (fs->free_blocks)
         fs->free_blocks--;
-    fs->sb_dirty = true;
+    fs->counts_dirty = true;
     *out = (uint32_t)blk;
     return 0;
 }
@@ -139,7 +139,7 @@ int ext2_free_block(struct ext2 *fs, uint32_t blk)
     if ((err = ext2_group_put(fs, g, &gd)))
         return err;
     fs->free_blocks++;
-    fs->sb_dirty = true;
+    fs->counts_dirty = true;
     return 0;
 }
 
@@ -169,7 +169,7 @@ static int take_inode(struct ext2 *fs, uint32_t g, bool dir, uint32_t *out)
         return err;
     if (fs->free_inodes)
         fs->free_inodes--;
-    fs->sb_dirty = true;
+    fs->counts_dirty = true;
     *out = (uint32_t)(base + (uint64_t)bit + 1);
     return 0;
 }
@@ -240,6 +240,6 @@ int ext2_free_inode(struct ext2 *fs, uint32_t ino, bool dir)
     if ((err = ext2_group_put(fs, g, &gd)))
         return err;
     fs->free_inodes++;
-    fs->sb_dirty = true;
+    fs->counts_dirty = true;
     return 0;
 }

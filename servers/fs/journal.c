@@ -165,14 +165,17 @@ static int replay_newest(long blk)
 
 int journal_checkpoint(void)
 {
+    /* The superblock's free counts go with the blocks (ext2.c keeps them). */
+    if (ext2_sync(fs_ext2))
+        return -EIO;
     if (j) {
         if (replay_newest(blk_ep))
             return -EIO;
         cache_clean_logged();
         __atomic_store_n(&j->logged, 0, __ATOMIC_RELEASE);
     }
-    /* What is dirty and not logged: nothing between requests; in FS_SYNC,
-     * the superblock it just stamped. */
+    /* What is dirty and not logged: the superblock just stamped (one
+     * block, with the committed counts). */
     return cache_flush();
 }
 

@@ -88,9 +88,7 @@ long do_statfs(struct request *r)
 long do_sync(struct request *r)
 {
     (void)r;
-    int err = ext2_sync(fs_ext2);
-    if (!err)
-        err = journal_checkpoint();
+    int err = journal_checkpoint();
     if (!err && blk_flush(FS_SLOT_BLK))
         err = -EIO;
     return err;
