@@ -13,10 +13,11 @@
  * `logged` past the copies is the one store that commits the request,
  * which is then answered. The blocks stay dirty in the cache, and reach
  * the disk at a checkpoint: before a request once the log is three
- * quarters full, and on FS_SYNC, the cache writes its dirty blocks (all
- * committed, between requests) and the log starts again. A new incarnation
- * writes the whole log to the disk, oldest first, before it mounts, so the
- * disk never holds half a request and nothing acknowledged is lost. Each
+ * quarters full, and on FS_SYNC, the newest copy of each logged block goes
+ * to the disk, the cache marks them clean and the log starts again. A new
+ * incarnation does the same with the log it finds before it mounts (a
+ * checkpoint cut short by fs's death is done again whole), so the disk
+ * never holds half a request and nothing acknowledged is lost. Each
  * client's last non-idempotent answer is kept, so a retry of a request
  * that was applied gets its answer without running again (the request id
  * is in fs_name.reqid; see mica/fs.h).
@@ -74,16 +75,40 @@ static void file_answer(void)
     j->pending.reqid = 0;
 }
 
-/* Writes the log to the disk, oldest first, so that a block logged twice
- * ends as the newer copy; consecutive blocks lying together in the log go
- * in one blk request. 0 or -EIO. */
+/* Where the newest copy of each logged block is: open addressing on the
+ * block number, an index into the log plus one. */
+#define NEWEST_SLOTS (2 * MAX_BLOCKS)
+static uint16_t newest[NEWEST_SLOTS];
+
+static uint16_t *newest_slot(uint64_t block)
+{
+    uint32_t h = (uint32_t)(block * 0x9e3779b97f4a7c15ull >> 40) % NEWEST_SLOTS;
+    while (newest[h] && j->blocks[newest[h] - 1] != block)
+        h = (h + 1) % NEWEST_SLOTS;
+    return &newest[h];
+}
+
+static bool is_newest(uint32_t i)
+{
+    return *newest_slot(j->blocks[i]) == i + 1;
+}
+
+/* Writes the log to the disk: each block once, its newest copy (a bitmap
+ * logged by every request of a batch goes to the disk once), consecutive
+ * blocks lying together in the log in one blk request. 0 or -EIO. */
 static int replay(long blk)
 {
     uint32_t spb = block_size / BLK_SECTOR, n;
+    memset(newest, 0, sizeof newest);
+    for (uint32_t i = 0; i < j->logged; i++)
+        *newest_slot(j->blocks[i]) = (uint16_t)(i + 1);
     for (uint32_t i = 0; i < j->logged; i += n) {
-        for (n = 1; i + n < j->logged && j->blocks[i + n] == j->blocks[i] + n &&
-                    (n + 1) * spb <= BLK_MAX_SECTORS; n++)
-            ;
+        n = 1;
+        if (!is_newest(i))
+            continue;
+        while (i + n < j->logged && j->blocks[i + n] == j->blocks[i] + n && is_newest(i + n) &&
+               (n + 1) * spb <= BLK_MAX_SECTORS)
+            n++;
         if (blk_write(blk, j->blocks[i] * spb, jdata + (uint64_t)i * block_size, n * spb))
             return -EIO;
     }
@@ -124,52 +149,13 @@ int journal_init(long blk, uint32_t bs)
     return 0;
 }
 
-/* Where the newest copy of each logged block is: open addressing on the
- * block number, an index into the log plus one. */
-#define NEWEST_SLOTS (2 * MAX_BLOCKS)
-static uint16_t newest[NEWEST_SLOTS];
-
-static uint16_t *newest_slot(uint64_t block)
-{
-    uint32_t h = (uint32_t)(block * 0x9e3779b97f4a7c15ull >> 40) % NEWEST_SLOTS;
-    while (newest[h] && j->blocks[newest[h] - 1] != block)
-        h = (h + 1) % NEWEST_SLOTS;
-    return &newest[h];
-}
-
-static bool is_newest(uint32_t i)
-{
-    return *newest_slot(j->blocks[i]) == i + 1;
-}
-
-/* replay() for a checkpoint: each block once, its newest copy (a bitmap
- * logged by every request of a batch goes to the disk once). */
-static int replay_newest(long blk)
-{
-    uint32_t spb = block_size / BLK_SECTOR, n;
-    memset(newest, 0, sizeof newest);
-    for (uint32_t i = 0; i < j->logged; i++)
-        *newest_slot(j->blocks[i]) = (uint16_t)(i + 1);
-    for (uint32_t i = 0; i < j->logged; i += n) {
-        n = 1;
-        if (!is_newest(i))
-            continue;
-        while (i + n < j->logged && j->blocks[i + n] == j->blocks[i] + n && is_newest(i + n) &&
-               (n + 1) * spb <= BLK_MAX_SECTORS)
-            n++;
-        if (blk_write(blk, j->blocks[i] * spb, jdata + (uint64_t)i * block_size, n * spb))
-            return -EIO;
-    }
-    return 0;
-}
-
 int journal_checkpoint(void)
 {
     /* The superblock's free counts go with the blocks (ext2.c keeps them). */
     if (ext2_sync(fs_ext2))
         return -EIO;
     if (j) {
-        if (replay_newest(blk_ep))
+        if (replay(blk_ep))
             return -EIO;
         cache_clean_logged();
         __atomic_store_n(&j->logged, 0, __ATOMIC_RELEASE);
