@@ -259,7 +259,7 @@ int ext2_flush_super(struct ext2 *fs)
     memcpy(data + off, &fs->sb, sizeof fs->sb);
     err = ext2_slot_write(fs, EXT2_SLOT_SUPER);
     if (!err)
-        fs->sb_dirty = fs->counts_dirty = false;
+        fs->sb_dirty = false;
     return err;
 }
 

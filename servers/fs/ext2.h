@@ -150,7 +150,8 @@ int ext2_mount(struct ext2 *fs, const struct ext2_io *io, const char **err);
  * operation does so before it returns; a server may make sure. */
 int ext2_slots_flush(struct ext2 *fs);
 uint32_t ext2_block_size(const struct ext2 *fs);
-/* Writes the superblock and group descriptors (free counts) back. */
+/* Writes the superblock (free counts, write time) and every block the core
+ * holds changed to the io. */
 int ext2_sync(struct ext2 *fs);
 
 /* Each returns 0 (or a count) or a negative errno: -ENOENT, -ENOTDIR,

@@ -93,7 +93,6 @@ static int take_block(struct ext2 *fs, uint32_t g, uint32_t from, uint32_t *out)
         return err;
     if (fs->free_blocks)
         fs->free_blocks--;
-    fs->counts_dirty = true;
     *out = (uint32_t)blk;
     return 0;
 }
@@ -139,7 +138,6 @@ int ext2_free_block(struct ext2 *fs, uint32_t blk)
     if ((err = ext2_group_put(fs, g, &gd)))
         return err;
     fs->free_blocks++;
-    fs->counts_dirty = true;
     return 0;
 }
 
@@ -169,7 +167,6 @@ static int take_inode(struct ext2 *fs, uint32_t g, bool dir, uint32_t *out)
         return err;
     if (fs->free_inodes)
         fs->free_inodes--;
-    fs->counts_dirty = true;
     *out = (uint32_t)(base + (uint64_t)bit + 1);
     return 0;
 }
@@ -240,6 +237,5 @@ int ext2_free_inode(struct ext2 *fs, uint32_t ino, bool dir)
     if ((err = ext2_group_put(fs, g, &gd)))
         return err;
     fs->free_inodes++;
-    fs->counts_dirty = true;
     return 0;
 }

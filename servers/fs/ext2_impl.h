@@ -72,9 +72,8 @@ struct ext2_dcache {
 struct ext2 {
     struct ext2_io io;
     struct ext2_super sb;       /* in memory; written by ext2_flush_super */
-    bool sb_dirty;              /* to be written by the end of the operation */
-    bool counts_dirty;          /* the free counts only: written at ext2_sync (a
-                                   mount sums the group descriptors anyway) */
+    bool sb_dirty;              /* to be written by the end of the operation (the
+                                   free counts alone wait for ext2_sync) */
 
     /* Geometry, checked at mount. */
     uint32_t bs;                /* block size */
