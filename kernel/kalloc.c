@@ -90,21 +90,44 @@ void pool_reserve(struct page_pool *p, uint64_t pa, uint64_t size)
     }
 }
 
-/* Index of the first free page at or after i, or npages. Skips full words. */
-static uint64_t next_free(const struct page_pool *p, uint64_t i)
+/* The index of x's lowest set bit (x != 0), by a de Bruijn sequence: the
+ * kernel is built without Zbb's ctz. */
+static inline unsigned lowest_bit(uint64_t x)
 {
-    while (i < p->npages) {
-        if (i % BITS == 0 && p->bitmap[i / BITS] == ~0ull) {
-            i += BITS;
-            continue;
-        }
-        if (!test_bit(p->bitmap, i))
-            return i;
-        i++;
-    }
-    return p->npages;
+    static const uint8_t at[64] = {
+        0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4,
+        62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
+        63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
+        46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9, 13, 8, 7, 6,
+    };
+    return at[((x & -x) * 0x03f79d71b4cb0a89ull) >> 58];
 }
 
+/* The first page at or after i that is free (want_used false) or in use
+ * (true), or end: a word at a time. The bitmap's bits past npages are set,
+ * so the last word needs no mask. */
+static uint64_t next_page(const struct page_pool *p, uint64_t i, uint64_t end, bool want_used)
+{
+    while (i < end) {
+        uint64_t w = p->bitmap[i / BITS];
+        uint64_t hits = (want_used ? w : ~w) >> (i % BITS);
+        if (hits) {
+            i += lowest_bit(hits);
+            return i < end ? i : end;
+        }
+        i = (i | (BITS - 1)) + 1;
+    }
+    return end;
+}
+
+static uint64_t next_free(const struct page_pool *p, uint64_t i)
+{
+    return next_page(p, i, p->npages, false);
+}
+
+/* Each candidate is a free page, aligned up; a run cut short resumes at
+ * the free page after the one in use, so a fragmented stretch costs a few
+ * instructions per free piece, not per page. */
 uint64_t pool_alloc(struct page_pool *p, uint64_t count, uint64_t align)
 {
     if (count == 0 || count > p->nfree || align == 0 || (align & (align - 1)))
@@ -112,16 +135,14 @@ uint64_t pool_alloc(struct page_pool *p, uint64_t count, uint64_t align)
     /* Alignment is of the physical address, not of the index. */
     uint64_t base_pfn = p->base / 4096;
     uint64_t i = next_free(p, p->hint);
-    while (i + count <= p->npages) {
+    while (i < p->npages && count <= p->npages - i) {
         uint64_t mis = (base_pfn + i) & (align - 1);
         if (mis) {
             i = next_free(p, i + (align - mis));
             continue;
         }
-        uint64_t run = 0;
-        while (run < count && !test_bit(p->bitmap, i + run))
-            run++;
-        if (run == count) {
+        uint64_t used = next_page(p, i, i + count, true);
+        if (used == i + count) {
             for (uint64_t k = 0; k < count; k++)
                 set_bit(p->bitmap, i + k);
             p->nfree -= count;
@@ -129,7 +150,7 @@ uint64_t pool_alloc(struct page_pool *p, uint64_t count, uint64_t align)
                 p->hint = next_free(p, p->hint);
             return p->base + i * 4096;
         }
-        i = next_free(p, i + run);
+        i = next_free(p, used + 1);
     }
     return 0;
 }

@@ -151,6 +151,54 @@ static void random_against_model(void)
     }
 }
 
+/* The lowest free run of count pages aligned to align, in the model. */
+static long model_fit(const unsigned char *model, int n, int count, int align)
+{
+    for (int i = 0; i + count <= n; i += align) {
+        int k = 0;
+        while (k < count && !model[i + k])
+            k++;
+        if (k == count)
+            return i;
+    }
+    return -1;
+}
+
+/* Aligned runs over a fragmented pool (the word-at-a-time search has to
+ * cross words, skip full ones and resume after a page in use): always the
+ * lowest fit, as a page-by-page search finds it. */
+static void aligned_lowest_fit_against_model(void)
+{
+    enum { N = 700 };              /* not a multiple of 64: a partial last word */
+    static unsigned char model[N];
+    setup(N);
+    pool_release(&pool, BASE, N * PG);
+    memset(model, 0, sizeof model);
+    srand(2);
+    for (int iter = 0; iter < 20000; iter++) {
+        int count = 1 + rand() % (rand() % 4 ? 8 : 80);
+        int align = 1 << rand() % 7;
+        if (rand() % 2) {
+            long want = model_fit(model, N, count, align);
+            uint64_t pa = pool_alloc(&pool, (uint64_t)count, (uint64_t)align);
+            CHECK(pa == (want < 0 ? 0 : BASE + (uint64_t)want * PG));
+            if (want < 0 || pa != BASE + (uint64_t)want * PG)
+                return;
+            memset(model + want, 1, (size_t)count);
+        } else {
+            /* Frees the pages in use from a random one on, up to 16. */
+            int i = rand() % N, k = 0;
+            count = 1 + rand() % 16;
+            while (k < count && i + k < N && model[i + k])
+                k++;
+            if (k) {
+                CHECK(pool_free(&pool, BASE + (uint64_t)i * PG, (uint64_t)k) == 0);
+                memset(model + i, 0, (size_t)k);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     RUN(starts_all_used);
@@ -161,6 +209,7 @@ int main(void)
     RUN(bad_frees_change_nothing);
     RUN(holes_between_regions);
     RUN(random_against_model);
+    RUN(aligned_lowest_fit_against_model);
     free(bitmap);
     return check_failures != 0;
 }
