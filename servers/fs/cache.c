@@ -307,18 +307,32 @@ static int write_run(uint64_t first, uint64_t count, const uint8_t *buf)
     return r ? -EIO : 0;
 }
 
-/* The least recently used entry, written back first if dirty. */
-static struct entry *victim(void)
+/* e no longer holds a block. */
+static void forget(struct entry *e)
 {
-    struct entry *e = must(lru);
-    if (e->dirty && write_run(e->block, 1, data_of(e)))
-        return NULL;
     mark_clean(e);
     if (e->block != NO_BLOCK)
         unhash(e);
     e->block = NO_BLOCK;
     e->hash_next = NULL;
     reseal(e);
+}
+
+static bool viewed(const struct entry *e);
+
+/* The least recently used entry not viewed now, written back first if
+ * dirty. (A viewed one goes to the front: a write's claimed blocks are
+ * filled after the misses between them.) */
+static struct entry *victim(void)
+{
+    struct entry *e = must(lru);
+    for (int tries = 0; tries < CACHE_VIEWS && viewed(e); tries++) {
+        to_front(e);
+        e = must(lru);
+    }
+    if (e->dirty && write_run(e->block, 1, data_of(e)))
+        return NULL;
+    forget(e);
     return e;
 }
 
@@ -356,7 +370,8 @@ static struct entry *insert(uint64_t block, const uint8_t *src)
     reseal(e);
     ref_set(b, e);
     to_front(e);
-    memcpy(data_of(e), src, bs);
+    if (src)
+        memcpy(data_of(e), src, bs);
     return e;
 }
 
@@ -382,13 +397,12 @@ static struct entry *fill(uint64_t block)
         debug_printf("fs: reading block %lu from blk failed: %ld\n", (unsigned long)block, r);
         return NULL;
     }
-    struct entry *first = insert(block, staging);
-    for (uint64_t i = 1; first && i < n; i++)
+    /* The block asked for goes in last: the read-ahead's inserts could
+     * evict it otherwise (victim() moves viewed blocks to the front). */
+    for (uint64_t i = 1; i < n; i++)
         if (!(cached & 1u << i) && !find(block + i) && !insert(block + i, staging + i * bs))
             break;
-    if (first)
-        to_front(first);           /* the read-ahead must not evict it */
-    return first;
+    return insert(block, staging);
 }
 
 int cache_read(void *ctx, uint64_t block, void *buf)
@@ -402,14 +416,30 @@ int cache_read(void *ctx, uint64_t block, void *buf)
     return 0;
 }
 
-/* The blocks viewed since cache_views_forget(); more than CACHE_VIEWS
- * counts as lost. */
+/* The blocks viewed (or claimed) since cache_views_forget(); more than
+ * CACHE_VIEWS counts as lost. victim() passes over them. */
 struct view {
     struct entry *e;
     uint64_t block;
+    bool inserted;             /* claimed, and not in the cache before */
 };
 static struct view views[CACHE_VIEWS];
 static unsigned nviews;
+
+static bool viewed(const struct entry *e)
+{
+    for (unsigned i = 0; i < nviews && i < CACHE_VIEWS; i++)
+        if (views[i].e == e)
+            return true;
+    return false;
+}
+
+static void note_view(struct entry *e, uint64_t block, bool inserted)
+{
+    if (nviews < CACHE_VIEWS)
+        views[nviews] = (struct view){ e, block, inserted };
+    nviews += nviews <= CACHE_VIEWS;
+}
 
 const void *cache_view(void *ctx, uint64_t block)
 {
@@ -418,10 +448,37 @@ const void *cache_view(void *ctx, uint64_t block)
     if (!e && !(e = fill(block)))
         return NULL;
     touch(e);
-    if (nviews < CACHE_VIEWS)
-        views[nviews] = (struct view){ e, block };
-    nviews += nviews <= CACHE_VIEWS;
+    note_view(e, block, false);
     return data_of(e);
+}
+
+void *cache_claim(void *ctx, uint64_t block)
+{
+    (void)ctx;
+    if (nviews >= CACHE_VIEWS)
+        return NULL;               /* it could not stay put */
+    struct entry *e = find(block);
+    bool inserted = !e;
+    if (e)
+        touch(e);
+    else if (!(e = insert(block, NULL)))
+        return NULL;
+    mark_dirty(e);
+    note_view(e, block, inserted);
+    return data_of(e);
+}
+
+void cache_claim_failed(const void *buf)
+{
+    /* The latest claim of buf's block is the one that failed. */
+    for (unsigned i = nviews < CACHE_VIEWS ? nviews : CACHE_VIEWS; i-- > 0;) {
+        struct entry *e = must(views[i].e);
+        if (data_of(e) != buf)
+            continue;
+        if (views[i].inserted && e->block == views[i].block)
+            forget(e);
+        return;
+    }
 }
 
 bool cache_views_intact(void)

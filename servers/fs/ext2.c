@@ -157,6 +157,14 @@ int ext2_bwrite(struct ext2 *fs, uint32_t blk, const void *buf)
     return 0;
 }
 
+uint8_t *ext2_bclaim(struct ext2 *fs, uint32_t blk)
+{
+    if (blk >= fs->nblocks)
+        return NULL;
+    supersede(fs, blk, NULL);
+    return fs->io.claim(fs->io.ctx, blk);
+}
+
 /* Points *data at slot s holding block blk, reading it unless it is there. */
 int ext2_slot_read(struct ext2 *fs, enum ext2_slot s, uint32_t blk, uint8_t **data)
 {

@@ -75,6 +75,11 @@ struct ext2_io {
     /* Optional: the block where it lies, to be read in place; valid until
      * the next call of this io. NULL: -EIO. */
     const void *(*view)(void *ctx, uint64_t block);
+    /* Optional: the block where it lies, for the caller to overwrite whole:
+     * it is not read, and counts as written. It stays where it is as long
+     * as the io's own rule says (fs's cache: until it forgets its views).
+     * NULL: -EIO. */
+    void *(*claim)(void *ctx, uint64_t block);
 };
 
 /* Where ext2_read_to puts the file's bytes: piece by piece in file order,
@@ -84,6 +89,19 @@ struct ext2_io {
 struct ext2_sink {
     void *ctx;
     int (*put)(void *ctx, uint64_t at, const void *src, size_t len);
+};
+
+/* Where ext2_write_from takes the bytes from: get fills dst with the
+ * write's bytes [at, at + len), in file order. With later set, dst came
+ * from the io's claim and the copy may wait until done (a batch); a new
+ * block (fresh) whose copy then fails the source fills with zeros, as it
+ * must never show what the buffer held before. Each returns 0 or an errno;
+ * after one, the chunk still counts as written (its bytes may be partly
+ * new, or zeros) and the write returns the errno. */
+struct ext2_source {
+    void *ctx;
+    int (*get)(void *ctx, uint64_t at, void *dst, size_t len, bool later, bool fresh);
+    int (*done)(void *ctx);
 };
 
 struct ext2_fileid {
@@ -170,6 +188,10 @@ int64_t ext2_read_to(struct ext2 *fs, struct ext2_fileid f, uint64_t off, size_t
 /* Writes len bytes at off (holes stay sparse); returns the count. */
 int64_t ext2_write(struct ext2 *fs, struct ext2_fileid f, uint64_t off, const void *buf,
                    size_t len);
+/* ext2_write, the bytes coming from a source: into the io's blocks in
+ * place when it can claim them. */
+int64_t ext2_write_from(struct ext2 *fs, struct ext2_fileid f, uint64_t off, size_t len,
+                        const struct ext2_source *from);
 /* Creates a regular file, directory, symlink or device/fifo/socket node in
  * dir. mode has the type bits (S_IFREG etc.; 0 means S_IFREG, S_IFDIR is
  * ext2_mkdir, S_IFLNK is -EINVAL: use ext2_symlink) and the permissions.

@@ -161,31 +161,42 @@ int64_t ext2_read(struct ext2 *fs, struct ext2_fileid f, uint64_t off, void *buf
     return ext2_read_to(fs, f, off, len, &to);
 }
 
-/* Writes one block's worth (at most) of src at pos. */
-static int write_chunk(struct ext2 *fs, struct ext2_node *n, uint64_t pos, const uint8_t *src,
-                       size_t chunk)
+/* Writes one block's worth (at most) of the source's bytes at pos: a whole
+ * block into the io's buffer where it can claim it, a part through
+ * fs->data. *copy_err is the source's error; the chunk then counts as
+ * written if its block is new (zeros) or was claimed (partly new). */
+static int write_chunk(struct ext2 *fs, struct ext2_node *n, uint64_t pos, uint64_t at,
+                       size_t chunk, const struct ext2_source *from, int *copy_err)
 {
     uint32_t boff = (uint32_t)(pos % fs->bs), pblk;
     bool fresh;
     int err = ext2_bmap(fs, n, pos / fs->bs, true, &pblk, &fresh);
     if (err)
         return err;
-    if (chunk == fs->bs)
-        return ext2_bwrite(fs, pblk, src);
+    if (chunk == fs->bs && fs->io.claim) {
+        uint8_t *dst = ext2_bclaim(fs, pblk);
+        if (!dst)
+            return -EIO;
+        *copy_err = from->get(from->ctx, at, dst, chunk, true, fresh);
+        return 0;
+    }
     if (fresh)
         memset(fs->data, 0, fs->bs);
-    else if ((err = ext2_bread(fs, pblk, fs->data)))
+    else if (chunk < fs->bs && (err = ext2_bread(fs, pblk, fs->data)))
         return err;
-    memcpy(fs->data + boff, src, chunk);
+    if ((*copy_err = from->get(from->ctx, at, fs->data + boff, chunk, false, fresh))) {
+        if (!fresh)
+            return *copy_err;          /* the block keeps its bytes */
+        memset(fs->data, 0, fs->bs);
+    }
     return ext2_bwrite(fs, pblk, fs->data);
 }
 
-int64_t ext2_write(struct ext2 *fs, struct ext2_fileid f, uint64_t off, const void *buf,
-                   size_t len)
+int64_t ext2_write_from(struct ext2 *fs, struct ext2_fileid f, uint64_t off, size_t len,
+                        const struct ext2_source *from)
 {
     struct ext2_node n;
-    const uint8_t *src = buf;
-    int err = open_file(fs, f, &n);
+    int err = open_file(fs, f, &n), copy_err = 0;
     if (err || len == 0)
         return err;
     uint64_t max = fs->max_blocks * fs->bs;
@@ -194,13 +205,18 @@ int64_t ext2_write(struct ext2 *fs, struct ext2_fileid f, uint64_t off, const vo
     if (len > max - off)
         len = (size_t)(max - off);
     size_t done = 0;
-    while (done < len && !err) {
+    while (done < len && !err && !copy_err) {
         uint64_t pos = off + done;
         size_t room = fs->bs - (uint32_t)(pos % fs->bs);
         size_t chunk = room < len - done ? room : len - done;
-        if (!(err = write_chunk(fs, &n, pos, src + done, chunk)))
+        err = write_chunk(fs, &n, pos, done, chunk, from, &copy_err);
+        if (!err)
             done += chunk;
     }
+    /* The copies a source batched: the chunks count as written either way. */
+    int last = from->done ? from->done(from->ctx) : 0;
+    if (!copy_err)
+        copy_err = last;
     if (off + done > ext2_isize(&n))
         ext2_set_isize(fs, &n, off + done);
     if (done)
@@ -208,7 +224,23 @@ int64_t ext2_write(struct ext2 *fs, struct ext2_fileid f, uint64_t off, const vo
     int werr = ext2_done(fs, ext2_iwrite(fs, &n));
     if (werr)
         return werr;
+    if (copy_err)                  /* not a short count: the bytes are not all there */
+        return copy_err;
     return done ? (int64_t)done : err;
+}
+
+static int get_memory(void *ctx, uint64_t at, void *dst, size_t len, bool later, bool fresh)
+{
+    (void)later, (void)fresh;
+    memcpy(dst, (const uint8_t *)ctx + at, len);
+    return 0;
+}
+
+int64_t ext2_write(struct ext2 *fs, struct ext2_fileid f, uint64_t off, const void *buf,
+                   size_t len)
+{
+    struct ext2_source from = { (void *)buf, get_memory, NULL };
+    return ext2_write_from(fs, f, off, len, &from);
 }
 
 int64_t ext2_readlink(struct ext2 *fs, struct ext2_fileid f, char *buf, size_t len)

@@ -32,7 +32,8 @@
  * other way, and at the end of the operation (ext2_done). So a bitmap, a
  * descriptor block or an indirect block changed for each of the blocks a
  * write allocates is written once, not once per block. Any write of that
- * block through ext2_bwrite from another buffer supersedes it. */
+ * block through ext2_bwrite from another buffer, or its claim, supersedes
+ * it. */
 struct ext2_buf {
     uint32_t blk;
     bool valid;
@@ -135,6 +136,8 @@ static inline void ext2_st32(uint8_t *p, uint32_t index, uint32_t v)
 bool ext2_valid_block(const struct ext2 *fs, uint64_t blk);
 int ext2_bread(struct ext2 *fs, uint32_t blk, void *buf);
 int ext2_bwrite(struct ext2 *fs, uint32_t blk, const void *buf);
+/* The io's buffer of blk (io.claim), to be overwritten whole; NULL: -EIO. */
+uint8_t *ext2_bclaim(struct ext2 *fs, uint32_t blk);
 int ext2_slot_read(struct ext2 *fs, enum ext2_slot s, uint32_t blk, uint8_t **data);
 int ext2_slot_write(struct ext2 *fs, enum ext2_slot s);
 /* A dirty slot holding blk goes to the io first: blk is about to be read

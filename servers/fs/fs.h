@@ -28,11 +28,18 @@ int cache_init(long blk, uint32_t block_size, uint64_t max_blocks);
 int cache_read(void *ctx, uint64_t block, void *buf);
 int cache_write(void *ctx, uint64_t block, const void *buf);
 /* The block in place (the ext2 io's view), or NULL on a read error. It is
- * noted, up to CACHE_VIEWS of them: cache_views_intact() then tells whether
- * every block viewed since cache_views_forget() is still where it was,
- * which a later miss could have changed by evicting it. */
+ * noted, up to CACHE_VIEWS of them, and stays where it is until
+ * cache_views_forget(): a miss evicts other blocks. cache_views_intact()
+ * tells whether that held (more than CACHE_VIEWS views lose it). */
 #define CACHE_VIEWS 16
 const void *cache_view(void *ctx, uint64_t block);
+/* The ext2 io's claim: the block in place, noted as a view, dirty, for the
+ * caller to overwrite whole (it is not read); NULL on a write-back error,
+ * or when CACHE_VIEWS blocks are viewed already.
+ * If the copy into it fails, cache_claim_failed(buf) drops it again when
+ * the claim brought it into the cache (it holds nothing of the block). */
+void *cache_claim(void *ctx, uint64_t block);
+void cache_claim_failed(const void *buf);
 bool cache_views_intact(void);
 void cache_views_forget(void);
 /* Writes every dirty block (logged or not) to blk; 0 or -EIO. */

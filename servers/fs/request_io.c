@@ -1,14 +1,17 @@
 /*
  * Requests that move file data: read, write, readlink, FS_IO_MAX bytes at
  * most per request. A read goes from the cache's blocks straight into the
- * client's grant, CACHE_VIEWS blocks per kernel call; the rest goes between
- * the grant and a bounce buffer here.
+ * client's grant, and a write's whole blocks from the grant straight into
+ * the cache's, CACHE_VIEWS blocks per kernel call. A write's part of a block
+ * goes through the ext2 core's buffer; a read the views could not serve
+ * and a readlink go through a bounce buffer here.
  */
 #include "fs.h"
 
 #include "ext2_disk.h"
 
 #include "mica/errno.h"
+#include "mica/string.h"
 #include "mica/sys.h"
 
 static uint8_t bounce[FS_IO_MAX];
@@ -83,6 +86,71 @@ long do_read(struct request *r)
     return g.err ? g.err : n;
 }
 
+/* The pieces of a write not yet copied from the grant: claimed cache
+ * blocks, consecutive in the grant from `at`. */
+struct scatter {
+    struct mica_piece piece[CACHE_VIEWS];
+    bool fresh[CACHE_VIEWS];
+    unsigned n;
+    uint64_t at, next;
+};
+
+/* A claimed block whose copy failed (wholly, partly or not begun): a new
+ * block becomes zeros, one the claim brought in leaves the cache (the disk
+ * has it), one cached before keeps what it holds. */
+static void claim_failed(void *dst, size_t len, bool fresh)
+{
+    if (fresh)
+        memset(dst, 0, len);
+    else
+        cache_claim_failed(dst);
+}
+
+static int scatter_flush(struct scatter *s)
+{
+    int err = 0;
+    /* Claimed blocks stay put (victim() passes over them): a lost one is
+     * a broken promise of the cache, and fs stops before it logs it. */
+    if (!cache_views_intact())
+        __builtin_trap();
+    if (s->n && mica_grant_copy(-1, s->at, s->piece, s->n, MICA_GRANT_FROM | MICA_GRANT_PIECES) < 0) {
+        for (unsigned i = 0; i < s->n; i++)
+            claim_failed((void *)s->piece[i].base, s->piece[i].len, s->fresh[i]);
+        err = -EFAULT;
+    }
+    s->n = 0;
+    cache_views_forget();
+    return err;
+}
+
+static int scatter_get(void *ctx, uint64_t at, void *dst, size_t len, bool later, bool fresh)
+{
+    struct scatter *s = ctx;
+    int err = 0;
+    if (s->n && (s->n == CACHE_VIEWS || !later || at != s->next))
+        err = scatter_flush(s);
+    if (err) {
+        if (later)
+            claim_failed(dst, len, fresh);
+        return err;
+    }
+    if (!later)
+        return mica_grant_copy(-1, at, dst, len, MICA_GRANT_FROM) < 0 ? -EFAULT : 0;
+    if (!s->n)
+        s->at = at;
+    s->piece[s->n] = (struct mica_piece){ (uint64_t)dst, len };
+    s->fresh[s->n++] = fresh;
+    s->next = at + len;
+    return 0;
+}
+
+static int scatter_done(void *ctx)
+{
+    return scatter_flush(ctx);
+}
+
+/* As a read: the client's bytes go straight into the cache's blocks,
+ * CACHE_VIEWS per kernel call, and -EFAULT if any copy failed. */
 long do_write(struct request *r)
 {
     uint64_t off = r->w[2], len = r->w[3];
@@ -90,9 +158,10 @@ long do_write(struct request *r)
         return -EFAULT;
     if (len > FS_IO_MAX)
         len = FS_IO_MAX;
-    if (len && mica_grant_copy(-1, 0, bounce, len, MICA_GRANT_FROM) < 0)
-        return -EFAULT;
-    return ext2_write(fs_ext2, file_of(r), off, bounce, len);
+    struct scatter s = { .n = 0 };
+    struct ext2_source from = { &s, scatter_get, scatter_done };
+    cache_views_forget();
+    return ext2_write_from(fs_ext2, file_of(r), off, len, &from);
 }
 
 long do_readlink(struct request *r)

@@ -5,8 +5,8 @@
  *   fuzz_cache ITERATIONS SEED [FIRST]
  *
  * Each iteration runs in a child of its own: a cache of 24 blocks over a
- * memory disk of 96 runs random writes, reads and views (checked against a
- * model of what each block holds), flushes, and the journal's way of
+ * memory disk of 96 runs random writes, reads, views and claims (checked
+ * against a model of what each block holds), flushes, and the journal's way of
  * writing (cache_dirty's copies go to the disk at once, and now and then
  * cache_clean_logged), and at
  * a random moment between two of them flips 1 to 8 random bits of the
@@ -153,7 +153,9 @@ static int run(void)
         if (op == flip_at)
             flip_bits();
         uint32_t b = (uint32_t)below(NBLOCKS);
-        uint64_t kind = below(9);
+        uint64_t kind = below(12);
+        if ((kind == 9 || kind == 10) && nviews >= CACHE_VIEWS)
+            cache_views_forget();  /* as fs does, CACHE_VIEWS at a time */
         if (getenv("FUZZ_CACHE_VERBOSE"))
             printf("op %d kind %lu block %u\n", op, (unsigned long)kind, b);
         switch (kind) {
@@ -181,6 +183,30 @@ static int run(void)
             }
             break;
         }
+        case 9: {
+            /* A write's claim, filled in place. */
+            uint8_t *v = cache_claim(0, b);
+            if (!v) {
+                printf("op %d: claiming block %u fails\n", op, b);
+                return 1;
+            }
+            stamp(v, b, ++model[b]);
+            break;
+        }
+        case 10: {
+            /* A claim whose copy failed before it began: the block holds
+             * what it held. */
+            uint8_t *v = cache_claim(0, b);
+            if (!v) {
+                printf("op %d: claiming block %u fails\n", op, b);
+                return 1;
+            }
+            cache_claim_failed(v);
+            break;
+        }
+        case 11:
+            cache_views_forget();
+            break;
         case 2:
         case 3:
         case 4:

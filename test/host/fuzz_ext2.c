@@ -108,7 +108,8 @@ static void guard_buffers(bool on)
 }
 
 /* The blocks in place, as fs's cache gives them (ext2_read_to reads them
- * so); test_ext2's harness has no view, for the other way. */
+ * so, ext2_write_from writes whole blocks so); test_ext2's harness has
+ * neither, for the other way. */
 static const void *mem_view(void *ctx, uint64_t block)
 {
     struct mem *m = ctx;
@@ -119,11 +120,16 @@ static const void *mem_view(void *ctx, uint64_t block)
     return m->p + block * BS;
 }
 
+static void *mem_claim(void *ctx, uint64_t block)
+{
+    return (void *)mem_view(ctx, block);
+}
+
 static int mount_mem(struct mem *m, uint8_t *img, const char **msg)
 {
     static struct ext2_io io;
     *m = (struct mem){ img, IMG_SIZE / BS, 0 };
-    io = (struct ext2_io){ m, mem_read, mem_write, fixed_now, mem_view };
+    io = (struct ext2_io){ m, mem_read, mem_write, fixed_now, mem_view, mem_claim };
     guard_buffers(false);
     int err = ext2_mount(fs, &io, msg);
     if (!err && ext2_block_size(fs) == BS)

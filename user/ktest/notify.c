@@ -57,11 +57,13 @@ void ntfn_wait_blocks(void)
     long n = kt_new(MICA_OBJ_NOTIFICATION, 0);
     long b2 = kt_copy(n, MICA_R_WRITE, 2);
     struct kt_async w[2];
+    /* One at a time: the queue's order is then w[0], w[1] whatever a
+     * timer tick does to the threads' start. */
     for (int i = 0; i < 2; i++) {
         w[i] = (struct kt_async){ .slot = n, .result = 1 };
         kt_thread_start(&w[i].t, wait_on, (uint64_t)&w[i], KT_PRIO, 0);
+        kt_settle();
     }
-    kt_settle();
     EXPECT_EQ(w[0].result, 1);
     EXPECT_EQ(mica_signal(b2), 0);                    /* wakes the first waiter only */
     kt_settle();
