@@ -101,6 +101,28 @@ size_t copy_user_partial(pte_t *dst_root, uint64_t dst, pte_t *src_root, uint64_
     return copy_user_cursors(&d, dst, &s, src, n);
 }
 
+/* Bytes from src to dst that lie in a row in physical memory on both
+ * sides, up to n: one memmove, even across page boundaries (a buffer's
+ * pages faulted in in order, a frame's pages, often are). */
+static size_t run_of(struct user_cursor *dc, uint64_t dst, char *d, struct user_cursor *sc,
+                     uint64_t src, char *s, size_t n)
+{
+    size_t run = 0;
+    for (;;) {
+        size_t step = PAGE_SIZE - ((src + run) & (PAGE_SIZE - 1));
+        size_t dstep = PAGE_SIZE - ((dst + run) & (PAGE_SIZE - 1));
+        if (dstep < step)
+            step = dstep;
+        if (step >= n - run)
+            return n;
+        run += step;
+        if (((src + run) & (PAGE_SIZE - 1)) == 0 && cursor_page(sc, src + run, PTE_R) != s + run)
+            return run;
+        if (((dst + run) & (PAGE_SIZE - 1)) == 0 && cursor_page(dc, dst + run, PTE_W) != d + run)
+            return run;
+    }
+}
+
 size_t copy_user_cursors(struct user_cursor *dc, uint64_t dst, struct user_cursor *sc,
                          uint64_t src, size_t n)
 {
@@ -108,16 +130,11 @@ size_t copy_user_cursors(struct user_cursor *dc, uint64_t dst, struct user_curso
     if (check_range(src, n) || check_range(dst, n))
         return 0;
     while (n) {
-        size_t chunk = PAGE_SIZE - (src & (PAGE_SIZE - 1));
-        size_t dchunk = PAGE_SIZE - (dst & (PAGE_SIZE - 1));
-        if (dchunk < chunk)
-            chunk = dchunk;
-        if (chunk > n)
-            chunk = n;
-        void *s = cursor_page(sc, src, PTE_R);
-        void *d = cursor_page(dc, dst, PTE_W);
+        char *s = cursor_page(sc, src, PTE_R);
+        char *d = cursor_page(dc, dst, PTE_W);
         if (!s || !d)
             return done;
+        size_t chunk = run_of(dc, dst, d, sc, src, s, n);
         memmove(d, s, chunk);
         src += chunk;
         dst += chunk;

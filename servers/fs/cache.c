@@ -212,14 +212,15 @@ static void to_front(struct entry *e)
     mru = e;
 }
 
-/* A use of e: to the front, unless it is still in the most recent half of
- * the list. Then it is far from eviction, and a hot block (a bitmap, a
- * file read again and again) costs no relinking, as Linux's active list
- * leaves its pages where they are. A block in use survives as long as it
- * is used once while half the cache's entries are moved to the front. */
+/* A use of e: to the front, unless it is still in the most recent three
+ * quarters of the list. Then it is far from eviction, and a hot block (a
+ * bitmap, a file read again and again, a file just written read back)
+ * costs no relinking, as Linux's active list leaves its pages where they
+ * are. A block in use survives as long as it is used once while three
+ * quarters of the cache's entries are moved to the front. */
 static void touch(struct entry *e)
 {
-    if (moves - e->moved >= nentries / 2)
+    if (moves - e->moved >= nentries - nentries / 4)
         to_front(e);
 }
 

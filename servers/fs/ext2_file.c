@@ -130,17 +130,22 @@ int64_t ext2_read_to(struct ext2 *fs, struct ext2_fileid f, uint64_t off, size_t
     if (len > size - off)
         len = (size_t)(size - off);
     size_t done = 0;
+    uint32_t pblk = 0, run = 0;        /* the blocks mapped ahead */
+    uint64_t last = (off + len - 1) / fs->bs;
     while (done < len) {
         uint64_t pos = off + done;
-        uint32_t boff = (uint32_t)(pos % fs->bs), pblk;
+        uint32_t boff = (uint32_t)(pos % fs->bs);
         size_t chunk = fs->bs - boff < len - done ? fs->bs - boff : len - done;
         const uint8_t *src;
-        bool fresh;
-        if ((err = ext2_bmap(fs, &n, pos / fs->bs, false, &pblk, &fresh)) ||
-            (err = block_for_sink(fs, pblk, &src)) ||
+        if (!run && (err = ext2_bmap_run(fs, &n, pos / fs->bs,
+                                         (uint32_t)(last - pos / fs->bs + 1), &pblk, &run)))
+            break;
+        if ((err = block_for_sink(fs, pblk, &src)) ||
             (err = to->put(to->ctx, done, src ? src + boff : NULL, chunk)))
             break;
         done += chunk;
+        run--;
+        pblk += pblk != 0;
     }
     return done ? (int64_t)done : err;
 }

@@ -109,7 +109,7 @@ struct ext2_node {
     uint32_t ino;
     uint32_t goal;              /* where the next block allocation starts */
     bool fresh;                 /* new: ext2_iwrite clears the whole slot */
-    struct ext2_inode i;
+    _Alignas(8) struct ext2_inode i;   /* so memcpy moves it a word at a time */
 };
 
 /* Little-endian 32-bit words in block buffers. */
@@ -183,6 +183,11 @@ int ext2_new_inode(struct ext2 *fs, const struct ext2_node *dir, uint32_t mode, 
 bool ext2_maps_blocks(const struct ext2 *fs, const struct ext2_node *n);
 int ext2_bmap(struct ext2 *fs, struct ext2_node *n, uint64_t lblk, bool alloc, uint32_t *pblk,
               bool *fresh);
+/* Maps logical blocks from lblk on, without allocating: *pblk for lblk (0:
+ * a hole), and *count (1..max) blocks from there lying in a row on the disk
+ * (pblk, pblk + 1, ...) under one table, so a read maps a run at once. */
+int ext2_bmap_run(struct ext2 *fs, struct ext2_node *n, uint64_t lblk, uint32_t max,
+                  uint32_t *pblk, uint32_t *count);
 int ext2_truncate(struct ext2 *fs, struct ext2_node *n, uint64_t size);
 int ext2_release(struct ext2 *fs, struct ext2_node *n);
 

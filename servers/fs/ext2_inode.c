@@ -345,6 +345,26 @@ int ext2_bmap(struct ext2 *fs, struct ext2_node *n, uint64_t lblk, bool alloc, u
     return 0;
 }
 
+int ext2_bmap_run(struct ext2 *fs, struct ext2_node *n, uint64_t lblk, uint32_t max,
+                  uint32_t *pblk, uint32_t *count)
+{
+    uint32_t idx[4];
+    bool fresh;
+    int levels = block_path(fs, lblk, idx);
+    int err = ext2_bmap(fs, n, lblk, false, pblk, &fresh);
+    *count = 1;
+    if (err || levels < 0 || !*pblk)
+        return err;
+    /* The leaf table holding lblk's entry: the inode's, or the level-1
+     * indirect block ext2_bmap just left in its slot. */
+    uint32_t i = idx[levels], end = levels ? fs->apb : EXT2_NDIR_BLOCKS;
+    const uint8_t *leaf = levels ? fs->slot[EXT2_SLOT_IND1].data : (const uint8_t *)n->i.i_block;
+    while (*count < max && i + *count < end && *pblk + *count < fs->nblocks &&
+           ext2_ld32(leaf, i + *count) == *pblk + *count)
+        ++*count;
+    return 0;
+}
+
 /* Frees the part from logical block keep on of the tree under *slot, an
  * indirect block of the given level (1: its entries are data blocks)
  * covering logical blocks from base; clears *slot when all of it goes.
