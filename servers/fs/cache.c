@@ -68,7 +68,7 @@ static uint64_t nfresh;
 static struct ref *buckets;
 static uint64_t nbuckets;
 static uint8_t *data;          /* nentries blocks */
-static uint64_t mapped_from;   /* entries from here on have their data mapped */
+static uint64_t mapped_bytes;  /* data[0, mapped_bytes) is mapped */
 static uint8_t *staging;       /* READ_AHEAD blocks */
 static uint64_t last_miss = NO_BLOCK;
 
@@ -168,7 +168,7 @@ int cache_init(long blk, uint32_t block_size, uint64_t max_blocks)
      * new incarnation starts without mapping and zeroing all of it. */
     if (map_memory(CACHE_VA, meta) || map_memory(STAGING_VA, READ_AHEAD * (uint64_t)bs))
         return -ENOMEM;
-    mapped_from = nentries;
+    mapped_bytes = 0;
     entries = (struct entry *)CACHE_VA;
     buckets = (struct ref *)(entries + nentries);
     dirty = buckets + nbuckets;
@@ -177,14 +177,14 @@ int cache_init(long blk, uint32_t block_size, uint64_t max_blocks)
     staging = (uint8_t *)STAGING_VA;
     for (uint64_t i = 0; i < nentries; i++) {
         entries[i].block = NO_BLOCK;
-        entries[i].lru_prev = i ? &entries[i - 1] : NULL;
-        entries[i].lru_next = i + 1 < nentries ? &entries[i + 1] : NULL;
+        entries[i].lru_prev = i + 1 < nentries ? &entries[i + 1] : NULL;
+        entries[i].lru_next = i ? &entries[i - 1] : NULL;
         reseal(&entries[i]);
     }
     for (uint64_t i = 0; i < nbuckets; i++)
         ref_set(&buckets[i], NULL);
-    mru = &entries[0];
-    lru = &entries[nentries - 1];
+    mru = &entries[nentries - 1];
+    lru = &entries[0];
     return 0;
 }
 
@@ -321,13 +321,14 @@ static void forget(struct entry *e)
 
 static bool viewed(const struct entry *e);
 
-/* The least recently used entry not viewed now, written back first if
- * dirty. (A viewed one goes to the front: a write's claimed blocks are
- * filled after the misses between them.) */
+/* The least recently used entry not viewed or pinned now, written back
+ * first if dirty. (Such a one goes to the front: a write's claimed blocks
+ * are filled after the misses between them, and the ext2 core's slots are
+ * the blocks themselves.) */
 static struct entry *victim(void)
 {
     struct entry *e = must(lru);
-    for (int tries = 0; tries < CACHE_VIEWS && viewed(e); tries++) {
+    for (int tries = 0; tries < CACHE_VIEWS + CACHE_PINS && viewed(e); tries++) {
         to_front(e);
         e = must(lru);
     }
@@ -338,21 +339,22 @@ static struct entry *victim(void)
 }
 
 /* e's block memory is mapped. The LRU list starts with the entries in
- * descending order, so they are first used in that order and the mapped
- * part grows down, BACK_CHUNK blocks at a time. */
+ * ascending order, so they are first used in that order and the mapped
+ * part grows up, BACK_CHUNK blocks at a time: the blocks of a file read or
+ * written in order then lie in a row in memory, and a grant copy moves
+ * them in one piece. */
 #define BACK_CHUNK 16
 
 static bool backed(const struct entry *e)
 {
     uint64_t i = (uint64_t)(e - entries);
-    if (i >= mapped_from)
+    if ((i + 1) * bs <= mapped_bytes)
         return true;
-    uint64_t from = i > BACK_CHUNK ? i - BACK_CHUNK : 0;
-    uint64_t start = (uint64_t)data + (from * bs & ~(PAGE - 1));
-    uint64_t end = (uint64_t)data + mapped_from * bs;
-    if (map_memory(start, end - start))
+    uint64_t to = i + BACK_CHUNK < nentries ? i + BACK_CHUNK : nentries;
+    uint64_t end = (to * bs + PAGE - 1) & ~(PAGE - 1);
+    if (map_memory((uint64_t)data + mapped_bytes, end - mapped_bytes))
         return false;
-    mapped_from = (start - (uint64_t)data) / bs;
+    mapped_bytes = end;
     return true;
 }
 
@@ -427,10 +429,17 @@ struct view {
 static struct view views[CACHE_VIEWS];
 static unsigned nviews;
 
+/* The blocks pinned (the ext2 core's slots), one record per pin. */
+static struct view pins[CACHE_PINS];
+static unsigned npins;
+
 static bool viewed(const struct entry *e)
 {
     for (unsigned i = 0; i < nviews && i < CACHE_VIEWS; i++)
         if (views[i].e == e)
+            return true;
+    for (unsigned i = 0; i < npins; i++)
+        if (pins[i].e == e)
             return true;
     return false;
 }
@@ -480,6 +489,43 @@ void cache_claim_failed(const void *buf)
             forget(e);
         return;
     }
+}
+
+void *cache_pin(void *ctx, uint64_t block, bool whole)
+{
+    (void)ctx;
+    if (npins == CACHE_PINS)
+        return NULL;
+    struct entry *e = find(block);
+    if (e)
+        touch(e);
+    else if (!(e = whole ? insert(block, NULL) : fill(block)))
+        return NULL;
+    if (whole)
+        mark_dirty(e);
+    pins[npins++] = (struct view){ e, block, false };
+    return data_of(e);
+}
+
+void cache_unpin(void *ctx, uint64_t block)
+{
+    (void)ctx;
+    for (unsigned i = 0; i < npins; i++) {
+        if (pins[i].block == block) {
+            pins[i] = pins[--npins];
+            return;
+        }
+    }
+}
+
+int cache_mark(void *ctx, uint64_t block)
+{
+    (void)ctx;
+    struct entry *e = find(block);
+    if (!e)
+        return -EIO;               /* a pinned block is always there */
+    mark_dirty(e);
+    return 0;
 }
 
 bool cache_views_intact(void)

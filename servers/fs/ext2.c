@@ -128,15 +128,33 @@ int ext2_bread(struct ext2 *fs, uint32_t blk, void *buf)
     return fs->io.read(fs->io.ctx, blk, buf) ? -EIO : 0;
 }
 
-/* Drops the slots other than keep holding blk: a newer copy is coming. */
+/* With an io that pins blocks (fs's cache), a slot is the block in the
+ * io's own place: nothing is copied in or out, a change is marked at once
+ * (so a slot is never dirty), and slots holding the same block share it.
+ * The slot keeps the block pinned until it takes another one. */
+static bool pinning(const struct ext2 *fs)
+{
+    return fs->io.pin != NULL;
+}
+
+static void slot_drop(struct ext2 *fs, struct ext2_buf *b)
+{
+    set_clean(fs, b);
+    if (b->valid && pinning(fs))
+        fs->io.unpin(fs->io.ctx, b->blk);
+    b->valid = false;
+}
+
+/* Drops the slots other than keep holding blk: a newer copy is coming.
+ * (Pinned slots see it come: they are the io's copy.) */
 static void supersede(struct ext2 *fs, uint32_t blk, const uint8_t *keep)
 {
+    if (pinning(fs))
+        return;
     for (int s = 0; s < EXT2_SLOTS; s++) {
         struct ext2_buf *b = &fs->slot[s];
-        if (b->valid && b->blk == blk && b->data != keep) {
-            b->valid = false;
-            set_clean(fs, b);
-        }
+        if (b->valid && b->blk == blk && b->data != keep)
+            slot_drop(fs, b);
     }
 }
 
@@ -146,12 +164,9 @@ int ext2_bwrite(struct ext2 *fs, uint32_t blk, const void *buf)
         return -EUCLEAN;
     supersede(fs, blk, buf);
     if (fs->io.write(fs->io.ctx, blk, buf)) {
-        for (int s = 0; s < EXT2_SLOTS; s++) {
-            if (fs->slot[s].blk == blk) {
-                fs->slot[s].valid = false;
-                set_clean(fs, &fs->slot[s]);
-            }
-        }
+        for (int s = 0; s < EXT2_SLOTS; s++)
+            if (fs->slot[s].blk == blk)
+                slot_drop(fs, &fs->slot[s]);
         return -EIO;
     }
     return 0;
@@ -165,19 +180,39 @@ uint8_t *ext2_bclaim(struct ext2 *fs, uint32_t blk)
     return fs->io.claim(fs->io.ctx, blk);
 }
 
+/* Slot s takes block blk: pinned in the io's place (whole: not read, as
+ * changed), or read into its buffer. */
+static int slot_take(struct ext2 *fs, struct ext2_buf *b, uint32_t blk, bool whole)
+{
+    int err = slot_writeback(fs, b);
+    slot_drop(fs, b);
+    if (err)
+        return err;
+    if (pinning(fs)) {
+        if (blk >= fs->nblocks)
+            return -EUCLEAN;
+        if (!(b->ptr = fs->io.pin(fs->io.ctx, blk, whole)))
+            return -EIO;
+    } else {
+        b->ptr = b->data;
+        if (!whole && (err = ext2_bread(fs, blk, b->data)))
+            return err;
+        if (whole)
+            supersede(fs, blk, b->data);
+    }
+    b->blk = blk;
+    b->valid = true;
+    return 0;
+}
+
 /* Points *data at slot s holding block blk, reading it unless it is there. */
 int ext2_slot_read(struct ext2 *fs, enum ext2_slot s, uint32_t blk, uint8_t **data)
 {
     struct ext2_buf *b = &fs->slot[s];
-    if (!b->valid || b->blk != blk) {
-        int err = slot_writeback(fs, b);
-        b->valid = false;
-        if (err || (err = ext2_bread(fs, blk, b->data)))
-            return err;
-        b->blk = blk;
-        b->valid = true;
-    }
-    *data = b->data;
+    int err;
+    if ((!b->valid || b->blk != blk) && (err = slot_take(fs, b, blk, false)))
+        return err;
+    *data = b->ptr;
     return 0;
 }
 
@@ -186,21 +221,21 @@ int ext2_slot_read(struct ext2 *fs, enum ext2_slot s, uint32_t blk, uint8_t **da
 uint8_t *ext2_slot_claim(struct ext2 *fs, enum ext2_slot s, uint32_t blk)
 {
     struct ext2_buf *b = &fs->slot[s];
-    if (slot_writeback(fs, b))
+    if (slot_take(fs, b, blk, true))
         return NULL;
-    supersede(fs, blk, b->data);
-    memset(b->data, 0, fs->bs);
-    b->blk = blk;
-    b->valid = true;
-    return b->data;
+    memset(b->ptr, 0, fs->bs);
+    return b->ptr;
 }
 
-/* Slot s was changed in place by the caller: it is to be written back. */
+/* Slot s was changed in place by the caller: it is to be written back
+ * (pinned: the io is told now). */
 int ext2_slot_write(struct ext2 *fs, enum ext2_slot s)
 {
     struct ext2_buf *b = &fs->slot[s];
     if (!b->valid)
         return -EIO;
+    if (pinning(fs))
+        return fs->io.mark(fs->io.ctx, b->blk) ? -EIO : 0;
     supersede(fs, b->blk, b->data);
     set_dirty(fs, b);
     return 0;

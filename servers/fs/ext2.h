@@ -80,6 +80,13 @@ struct ext2_io {
      * as the io's own rule says (fs's cache: until it forgets its views).
      * NULL: -EIO. */
     void *(*claim)(void *ctx, uint64_t block);
+    /* Optional, all three or none: the block in place, kept there until
+     * unpin (whole: to be overwritten, so not read, and counted as
+     * changed); NULL: -EIO. The core's slots hold metadata blocks so, and
+     * mark tells the io of a change made in place (0 or -EIO). */
+    void *(*pin)(void *ctx, uint64_t block, bool whole);
+    void (*unpin)(void *ctx, uint64_t block);
+    int (*mark)(void *ctx, uint64_t block);
 };
 
 /* Where ext2_read_to puts the file's bytes: piece by piece in file order,
@@ -92,8 +99,8 @@ struct ext2_sink {
 };
 
 /* Where ext2_write_from takes the bytes from: get fills dst with the
- * write's bytes [at, at + len), in file order. With later set, dst came
- * from the io's claim and the copy may wait until done (a batch); a new
+ * write's bytes [at, at + len), in file order. With later set, dst lies in
+ * a block the io claimed, and the copy may wait until done (a batch); a new
  * block (fresh) whose copy then fails the source fills with zeros, as it
  * must never show what the buffer held before. Each returns 0 or an errno;
  * after one, the chunk still counts as written (its bytes may be partly

@@ -38,6 +38,7 @@ struct ext2_buf {
     uint32_t blk;
     bool valid;
     bool dirty;
+    uint8_t *ptr;              /* the block's bytes: data, or the io's pinned copy */
     _Alignas(8) uint8_t data[EXT2_MAX_BLOCK];
 };
 

@@ -358,7 +358,7 @@ int ext2_bmap_run(struct ext2 *fs, struct ext2_node *n, uint64_t lblk, uint32_t 
     /* The leaf table holding lblk's entry: the inode's, or the level-1
      * indirect block ext2_bmap just left in its slot. */
     uint32_t i = idx[levels], end = levels ? fs->apb : EXT2_NDIR_BLOCKS;
-    const uint8_t *leaf = levels ? fs->slot[EXT2_SLOT_IND1].data : (const uint8_t *)n->i.i_block;
+    const uint8_t *leaf = levels ? fs->slot[EXT2_SLOT_IND1].ptr : (const uint8_t *)n->i.i_block;
     while (*count < max && i + *count < end && *pblk + *count < fs->nblocks &&
            ext2_ld32(leaf, i + *count) == *pblk + *count)
         ++*count;

@@ -40,6 +40,12 @@ const void *cache_view(void *ctx, uint64_t block);
  * the claim brought it into the cache (it holds nothing of the block). */
 void *cache_claim(void *ctx, uint64_t block);
 void cache_claim_failed(const void *buf);
+/* The ext2 io's pin, unpin and mark: blocks the core's slots hold in
+ * place, up to CACHE_PINS pins at once (NULL past that). */
+#define CACHE_PINS 16
+void *cache_pin(void *ctx, uint64_t block, bool whole);
+void cache_unpin(void *ctx, uint64_t block);
+int cache_mark(void *ctx, uint64_t block);
 bool cache_views_intact(void);
 void cache_views_forget(void);
 /* Writes every dirty block (logged or not) to blk; 0 or -EIO. */

@@ -23,7 +23,9 @@ static int64_t now(void *ctx)
     return mica_realtime_ns() / 1000000000;
 }
 
-static const struct ext2_io io = { 0, cache_read, cache_write, now, cache_view, cache_claim };
+static const struct ext2_io io = {
+    0, cache_read, cache_write, now, cache_view, cache_claim, cache_pin, cache_unpin, cache_mark,
+};
 
 /* The block size, from the superblock (bytes 1024..2047 of the disk). */
 static uint32_t probe_block_size(void)

@@ -22,25 +22,36 @@ static struct ext2_fileid file_of(const struct request *r)
 }
 
 /* The pieces of a read not yet copied to the grant: blocks in the cache
- * (each a view), or zeros for a hole. */
+ * (each a view), or zeros for a hole; blocks lying in a row in the cache's
+ * memory make one piece. */
 struct gather {
     struct mica_piece piece[CACHE_VIEWS];
     unsigned n;
+    unsigned blocks;             /* put since the last flush */
     uint64_t at;                 /* where the first goes in the grant */
     int err;                     /* -EAGAIN: views lost; -EFAULT: a copy failed */
 };
 
 static const uint8_t zeros[EXT2_MAX_BLOCK];
 
+/* Adds len bytes at base to a piece list, to the last piece if they follow it. */
+static void add_piece(struct mica_piece *piece, unsigned *n, const void *base, size_t len)
+{
+    if (*n && piece[*n - 1].base + piece[*n - 1].len == (uint64_t)base)
+        piece[*n - 1].len += len;
+    else
+        piece[(*n)++] = (struct mica_piece){ (uint64_t)base, len };
+}
+
 static int gather_flush(struct gather *g)
 {
-    /* A miss while gathering may have evicted a block viewed before it:
-     * then the pieces are not what they say. */
+    /* More views than the cache keeps in place: the pieces may not be
+     * what they say. */
     if (!cache_views_intact())
         return g->err = -EAGAIN;
     if (mica_grant_copy(-1, g->at, g->piece, g->n, MICA_GRANT_TO | MICA_GRANT_PIECES) < 0)
         return g->err = -EFAULT;
-    g->n = 0;
+    g->n = g->blocks = 0;
     cache_views_forget();
     return 0;
 }
@@ -48,11 +59,15 @@ static int gather_flush(struct gather *g)
 static int gather_put(void *ctx, uint64_t at, const void *src, size_t len)
 {
     struct gather *g = ctx;
-    if (g->n == CACHE_VIEWS && gather_flush(g))
+    if (g->blocks == CACHE_VIEWS && gather_flush(g))
         return g->err;
-    if (!g->n)
+    if (!g->blocks++)
         g->at = at;
-    g->piece[g->n++] = (struct mica_piece){ (uint64_t)(src ? src : zeros), len };
+    /* Holes are not merged: zeros is one block long. */
+    if (src)
+        add_piece(g->piece, &g->n, src, len);
+    else
+        g->piece[g->n++] = (struct mica_piece){ (uint64_t)zeros, len };
     return 0;
 }
 
@@ -75,11 +90,13 @@ long do_read(struct request *r)
         return -EFAULT;
     if (len > FS_IO_MAX)
         len = FS_IO_MAX;
-    struct gather g = { .n = 0 };
+    struct gather g;             /* the pieces are filled before use: not zeroed */
+    g.n = g.blocks = 0;
+    g.err = 0;
     struct ext2_sink to = { &g, gather_put };
     cache_views_forget();
     int64_t n = ext2_read_to(fs_ext2, file_of(r), off, len, &to);
-    if (n > 0 && !g.err && g.n)
+    if (n > 0 && !g.err && g.blocks)
         gather_flush(&g);
     if (g.err == -EAGAIN)
         return read_bounced(r, off, len);
@@ -87,11 +104,17 @@ long do_read(struct request *r)
 }
 
 /* The pieces of a write not yet copied from the grant: claimed cache
- * blocks, consecutive in the grant from `at`. */
+ * blocks, consecutive in the grant from `at`, merged as a read's are; each
+ * block is also kept on its own, for a failed copy. */
 struct scatter {
     struct mica_piece piece[CACHE_VIEWS];
-    bool fresh[CACHE_VIEWS];
     unsigned n;
+    struct {
+        void *dst;
+        size_t len;
+        bool fresh;
+    } block[CACHE_VIEWS];
+    unsigned blocks;
     uint64_t at, next;
 };
 
@@ -114,11 +137,11 @@ static int scatter_flush(struct scatter *s)
     if (!cache_views_intact())
         __builtin_trap();
     if (s->n && mica_grant_copy(-1, s->at, s->piece, s->n, MICA_GRANT_FROM | MICA_GRANT_PIECES) < 0) {
-        for (unsigned i = 0; i < s->n; i++)
-            claim_failed((void *)s->piece[i].base, s->piece[i].len, s->fresh[i]);
+        for (unsigned i = 0; i < s->blocks; i++)
+            claim_failed(s->block[i].dst, s->block[i].len, s->block[i].fresh);
         err = -EFAULT;
     }
-    s->n = 0;
+    s->n = s->blocks = 0;
     cache_views_forget();
     return err;
 }
@@ -127,7 +150,7 @@ static int scatter_get(void *ctx, uint64_t at, void *dst, size_t len, bool later
 {
     struct scatter *s = ctx;
     int err = 0;
-    if (s->n && (s->n == CACHE_VIEWS || !later || at != s->next))
+    if (s->blocks && (s->blocks == CACHE_VIEWS || !later || at != s->next))
         err = scatter_flush(s);
     if (err) {
         if (later)
@@ -136,10 +159,12 @@ static int scatter_get(void *ctx, uint64_t at, void *dst, size_t len, bool later
     }
     if (!later)
         return mica_grant_copy(-1, at, dst, len, MICA_GRANT_FROM) < 0 ? -EFAULT : 0;
-    if (!s->n)
+    if (!s->blocks)
         s->at = at;
-    s->piece[s->n] = (struct mica_piece){ (uint64_t)dst, len };
-    s->fresh[s->n++] = fresh;
+    s->block[s->blocks].dst = dst;
+    s->block[s->blocks].len = len;
+    s->block[s->blocks++].fresh = fresh;
+    add_piece(s->piece, &s->n, dst, len);
     s->next = at + len;
     return 0;
 }
@@ -158,7 +183,8 @@ long do_write(struct request *r)
         return -EFAULT;
     if (len > FS_IO_MAX)
         len = FS_IO_MAX;
-    struct scatter s = { .n = 0 };
+    struct scatter s;            /* as do_read's gather */
+    s.n = s.blocks = 0;
     struct ext2_source from = { &s, scatter_get, scatter_done };
     cache_views_forget();
     return ext2_write_from(fs_ext2, file_of(r), off, len, &from);

@@ -6,6 +6,7 @@ build/bench.json, and each is compared with test/bench/baseline.json (a
 figure more than 5% worse than its baseline is reported, not failed:
 benchmarks report, tests check)."""
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -19,6 +20,11 @@ LINE = re.compile(r"^(\w+) ([0-9.]+) ([\w/]+)\r?$", re.M)
 
 
 def run_program(boot, append, kernel=None, disk="", timeout=300):
+    # While the guest waits for the disk, time runs at the host's pace (1 ns
+    # a count): the host's own write-back of what an earlier benchmark wrote
+    # would slow this one's disk (posix_file_write_16M: 3 000 -> 12 000 per
+    # KiB after test_blk). Each starts with the host's disk settled.
+    os.sync()
     kw = {"append": append, "extra": ICOUNT, "timeout": timeout, "disk": disk}
     if kernel:
         kw["kernel"] = kernel
@@ -69,6 +75,7 @@ def test_boot(boot):
 
 
 def boot_to_prompt_once(boot, img):
+    os.sync()                    # as run_program does
     m = boot(disk=img, extra=ICOUNT, timeout=120)
     firmware = int(m.expect(r"\(firmware (\d+), kernel \d+\)").group(1))
     m.expect(r"# $")

@@ -4,8 +4,8 @@
  *
  *   fuzz_cache ITERATIONS SEED [FIRST]
  *
- * Each iteration runs in a child of its own: a cache of 24 blocks over a
- * memory disk of 96 runs random writes, reads, views and claims (checked
+ * Each iteration runs in a child of its own: a cache of 48 blocks over a
+ * memory disk of 96 runs random writes, reads, views, claims and pins (checked
  * against a model of what each block holds), flushes, and the journal's way of
  * writing (cache_dirty's copies go to the disk at once, and now and then
  * cache_clean_logged), and at
@@ -48,7 +48,7 @@ static long mica_map(long proc, long frame, uint64_t va, unsigned rights, uint64
 
 #define BS       1024u
 #define NBLOCKS  96u
-#define NCACHE   24u
+#define NCACHE   48u
 #define OPS      400
 
 static uint8_t disk[NBLOCKS][BS];
@@ -144,6 +144,9 @@ static int run(void)
 {
     static uint8_t buf[BS], copy[NCACHE * BS];
     static uint64_t blocks[NCACHE];
+    static uint8_t *pinned[CACHE_PINS];
+    static uint32_t pinned_block[CACHE_PINS];
+    unsigned npinned = 0;
     for (uint32_t b = 0; b < NBLOCKS; b++)
         stamp(disk[b], b, model[b] = 0);
     if (cache_init(1, BS, NCACHE))
@@ -153,7 +156,7 @@ static int run(void)
         if (op == flip_at)
             flip_bits();
         uint32_t b = (uint32_t)below(NBLOCKS);
-        uint64_t kind = below(12);
+        uint64_t kind = below(15);
         if ((kind == 9 || kind == 10) && nviews >= CACHE_VIEWS)
             cache_views_forget();  /* as fs does, CACHE_VIEWS at a time */
         if (getenv("FUZZ_CACHE_VERBOSE"))
@@ -206,6 +209,42 @@ static int run(void)
         }
         case 11:
             cache_views_forget();
+            break;
+        case 12: {
+            /* A slot of the ext2 core pins a block (whole: a new one). */
+            bool whole = below(2);
+            uint8_t *v = npinned < CACHE_PINS ? cache_pin(0, b, whole) : NULL;
+            if (npinned < CACHE_PINS && !v) {
+                printf("op %d: pinning block %u fails\n", op, b);
+                return 1;
+            }
+            if (v) {
+                pinned[npinned] = v;
+                pinned_block[npinned++] = b;
+                if (whole)
+                    stamp(v, b, ++model[b]);
+            }
+            break;
+        }
+        case 13:
+            if (npinned) {
+                unsigned i = (unsigned)below(npinned);
+                cache_unpin(0, pinned_block[i]);
+                pinned[i] = pinned[--npinned];
+                pinned_block[i] = pinned_block[npinned];
+            }
+            break;
+        case 14:
+            /* A change in place of a pinned block, marked. */
+            if (npinned) {
+                unsigned i = (unsigned)below(npinned);
+                uint32_t pb = pinned_block[i];
+                stamp(pinned[i], pb, ++model[pb]);
+                if (cache_mark(0, pb)) {
+                    printf("op %d: marking block %u fails\n", op, pb);
+                    return 1;
+                }
+            }
             break;
         case 2:
         case 3:

@@ -125,11 +125,30 @@ static void *mem_claim(void *ctx, uint64_t block)
     return (void *)mem_view(ctx, block);
 }
 
+/* Pinned slots, in place too: the image is where they stay. */
+static void *mem_pin(void *ctx, uint64_t block, bool whole)
+{
+    (void)whole;
+    return mem_claim(ctx, block);
+}
+
+static void mem_unpin(void *ctx, uint64_t block)
+{
+    (void)ctx, (void)block;
+}
+
+static int mem_mark(void *ctx, uint64_t block)
+{
+    (void)ctx, (void)block;
+    return 0;
+}
+
 static int mount_mem(struct mem *m, uint8_t *img, const char **msg)
 {
     static struct ext2_io io;
     *m = (struct mem){ img, IMG_SIZE / BS, 0 };
-    io = (struct ext2_io){ m, mem_read, mem_write, fixed_now, mem_view, mem_claim };
+    io = (struct ext2_io){ m, mem_read, mem_write, fixed_now, mem_view, mem_claim,
+                           mem_pin, mem_unpin, mem_mark };
     guard_buffers(false);
     int err = ext2_mount(fs, &io, msg);
     if (!err && ext2_block_size(fs) == BS)

@@ -150,7 +150,7 @@ static int img_mount_msg(struct img *im, const char **msg)
         fprintf(stderr, "cannot map %s\n", im->path);
         exit(2);
     }
-    im->io = (struct ext2_io){ im, file_read, file_write, clock_now, NULL, NULL };
+    im->io = (struct ext2_io){ im, file_read, file_write, clock_now, NULL, NULL, NULL, NULL, NULL };
     im->fs = malloc(ext2_size());
     int r = ext2_mount(im->fs, &im->io, &err);
     im->mounted = r == 0;
