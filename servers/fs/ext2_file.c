@@ -167,8 +167,8 @@ int64_t ext2_read(struct ext2 *fs, struct ext2_fileid f, uint64_t off, void *buf
 }
 
 /* Writes one block's worth (at most) of the source's bytes at pos: a whole
- * block into the io's buffer where it can claim it, a part through
- * fs->data. *copy_err is the source's error; the chunk then counts as
+ * or new block into the io's buffer where it can claim it, a part of an
+ * old one through fs->data. *copy_err is the source's error; the chunk then counts as
  * written if its block is new (zeros) or was claimed (partly new). */
 static int write_chunk(struct ext2 *fs, struct ext2_node *n, uint64_t pos, uint64_t at,
                        size_t chunk, const struct ext2_source *from, int *copy_err)
@@ -178,11 +178,13 @@ static int write_chunk(struct ext2 *fs, struct ext2_node *n, uint64_t pos, uint6
     int err = ext2_bmap(fs, n, pos / fs->bs, true, &pblk, &fresh);
     if (err)
         return err;
-    if (chunk == fs->bs && fs->io.claim) {
+    if ((chunk == fs->bs || fresh) && fs->io.claim) {
         uint8_t *dst = ext2_bclaim(fs, pblk);
         if (!dst)
             return -EIO;
-        *copy_err = from->get(from->ctx, at, dst, chunk, true, fresh);
+        if (chunk < fs->bs)                /* a new block, in part */
+            memset(dst, 0, fs->bs);
+        *copy_err = from->get(from->ctx, at, dst + boff, chunk, true, fresh);
         return 0;
     }
     if (fresh)
