@@ -168,8 +168,9 @@ int64_t ext2_read(struct ext2 *fs, struct ext2_fileid f, uint64_t off, void *buf
 
 /* Writes one block's worth (at most) of the source's bytes at pos: a whole
  * or new block into the io's buffer where it can claim it, a part of an
- * old one through fs->data. *copy_err is the source's error; the chunk then counts as
- * written if its block is new (zeros) or was claimed (partly new). */
+ * old one through fs->data. *copy_err is the source's error; the chunk
+ * then counts as written if its block is new (zeros) or was claimed
+ * (partly new). */
 static int write_chunk(struct ext2 *fs, struct ext2_node *n, uint64_t pos, uint64_t at,
                        size_t chunk, const struct ext2_source *from, int *copy_err)
 {
