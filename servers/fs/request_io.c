@@ -136,7 +136,8 @@ static int scatter_flush(struct scatter *s)
      * a broken promise of the cache, and fs stops before it logs it. */
     if (!cache_views_intact())
         __builtin_trap();
-    if (s->n && mica_grant_copy(-1, s->at, s->piece, s->n, MICA_GRANT_FROM | MICA_GRANT_PIECES) < 0) {
+    if (s->n &&
+        mica_grant_copy(-1, s->at, s->piece, s->n, MICA_GRANT_FROM | MICA_GRANT_PIECES) < 0) {
         for (unsigned i = 0; i < s->blocks; i++)
             claim_failed(s->block[i].dst, s->block[i].len, s->block[i].fresh);
         err = -EFAULT;
