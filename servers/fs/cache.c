@@ -44,6 +44,7 @@ struct entry {
     uint64_t dirty;            /* CLEAN, DIRTY, or LOGGED: dirty, and the journal
                                   holds what it holds now */
     uint64_t moved;            /* `moves` when it last went to the front */
+    uint64_t range;            /* DIRTY: the bytes changed since logged, lo | hi << 32 */
     uint64_t check;            /* seal() */
 };
 
@@ -85,6 +86,7 @@ static uint64_t seal(const struct entry *e)
     h = mix(h, (uint64_t)e->lru_next);
     h = mix(h, e->dirty);
     h = mix(h, e->moved);
+    h = mix(h, e->range);
     return h ^ h >> 31;
 }
 
@@ -236,15 +238,28 @@ static void unlist(struct ref *list, uint64_t *n, struct entry *e)
     corrupt();                 /* its state says it is on the list */
 }
 
+/* e changed, len bytes at off: dirty, and the bytes the journal logs
+ * reach from its first change since logged to its last. */
+static void mark_range(struct entry *e, uint32_t off, uint32_t len)
+{
+    uint64_t lo = off, hi = (uint64_t)off + len;
+    if (e->dirty == DIRTY) {
+        uint64_t was_lo = e->range & 0xffffffff, was_hi = e->range >> 32;
+        lo = lo < was_lo ? lo : was_lo;
+        hi = hi > was_hi ? hi : was_hi;
+    } else {
+        if (e->dirty == CLEAN)
+            ref_set(&dirty[ndirty++], e);
+        ref_set(&fresh[nfresh++], e);
+        e->dirty = DIRTY;
+    }
+    e->range = lo | hi << 32;
+    reseal(e);
+}
+
 static void mark_dirty(struct entry *e)
 {
-    if (e->dirty == DIRTY)
-        return;
-    if (e->dirty == CLEAN)
-        ref_set(&dirty[ndirty++], e);
-    ref_set(&fresh[nfresh++], e);
-    e->dirty = DIRTY;
-    reseal(e);
+    mark_range(e, 0, bs);
 }
 
 static void mark_clean(struct entry *e)
@@ -518,13 +533,13 @@ void cache_unpin(void *ctx, uint64_t block)
     }
 }
 
-int cache_mark(void *ctx, uint64_t block)
+int cache_mark(void *ctx, uint64_t block, uint32_t off, uint32_t len)
 {
     (void)ctx;
     struct entry *e = find(block);
-    if (!e)
+    if (!e || off > bs || len > bs - off)
         return -EIO;               /* a pinned block is always there */
-    mark_dirty(e);
+    mark_range(e, off, len);
     return 0;
 }
 
@@ -590,37 +605,36 @@ static void sort_refs(struct ref *list, uint64_t n)
     }
 }
 
-uint64_t cache_dirty(uint64_t *blocks, uint8_t *copy, uint64_t max)
+/* The bytes e's record holds: its range, checked. */
+static uint64_t range_of(const struct entry *e, uint64_t *lo)
+{
+    uint64_t hi = e->range >> 32;
+    *lo = e->range & 0xffffffff;
+    if (*lo >= hi || hi > bs)
+        corrupt();
+    return hi - *lo;
+}
+
+uint64_t cache_dirty(uint8_t *log, uint64_t room)
 {
     check_list(fresh, nfresh, true);
-    if (nfresh > max)
-        return nfresh;
-    sort_refs(fresh, nfresh);
+    uint64_t need = 0, lo;
+    for (uint64_t i = 0; i < nfresh; i++)
+        need += sizeof(struct log_record) + ((range_of(ref_get(&fresh[i]), &lo) + 7) & ~7ull);
+    if (need > room)
+        return need;
     for (uint64_t i = 0; i < nfresh; i++) {
         struct entry *e = must(ref_get(&fresh[i]));
-        blocks[i] = e->block;
-        memcpy(copy + i * bs, data_of(e), bs);
+        uint64_t len = range_of(e, &lo);
+        struct log_record r = { e->block, (uint32_t)lo, (uint32_t)len };
+        memcpy(log, &r, sizeof r);
+        memcpy(log + sizeof r, data_of(e) + lo, len);
+        log += sizeof r + ((len + 7) & ~7ull);
         e->dirty = LOGGED;
         reseal(e);
     }
-    uint64_t n = nfresh;
     nfresh = 0;
-    return n;
-}
-
-void cache_clean_logged(void)
-{
-    check_dirty();
-    for (uint64_t i = 0; i < ndirty;) {
-        struct entry *e = must(ref_get(&dirty[i]));
-        if (e->dirty != LOGGED) {
-            i++;
-            continue;
-        }
-        e->dirty = CLEAN;
-        reseal(e);
-        dirty[i] = dirty[--ndirty];
-    }
+    return need;
 }
 
 void cache_heap(void **base, uint64_t *len)

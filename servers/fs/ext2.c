@@ -229,13 +229,13 @@ uint8_t *ext2_slot_claim(struct ext2 *fs, enum ext2_slot s, uint32_t blk)
 
 /* Slot s was changed in place by the caller: it is to be written back
  * (pinned: the io is told now). */
-int ext2_slot_write(struct ext2 *fs, enum ext2_slot s)
+int ext2_slot_write(struct ext2 *fs, enum ext2_slot s, uint32_t off, uint32_t len)
 {
     struct ext2_buf *b = &fs->slot[s];
     if (!b->valid)
         return -EIO;
     if (pinning(fs))
-        return fs->io.mark(fs->io.ctx, b->blk) ? -EIO : 0;
+        return fs->io.mark(fs->io.ctx, b->blk, off, len) ? -EIO : 0;
     supersede(fs, b->blk, b->data);
     set_dirty(fs, b);
     return 0;
@@ -285,7 +285,7 @@ int ext2_group_put(struct ext2 *fs, uint32_t g, const struct ext2_group *gd)
     if (err)
         return err;
     memcpy(data + off, gd, sizeof *gd);
-    return ext2_slot_write(fs, EXT2_SLOT_GROUP);
+    return ext2_slot_write(fs, EXT2_SLOT_GROUP, off, sizeof *gd);
 }
 
 /* Writes the in-memory superblock, with the current free counts. */
@@ -300,7 +300,7 @@ int ext2_flush_super(struct ext2 *fs)
     if (err)
         return err;
     memcpy(data + off, &fs->sb, sizeof fs->sb);
-    err = ext2_slot_write(fs, EXT2_SLOT_SUPER);
+    err = ext2_slot_write(fs, EXT2_SLOT_SUPER, off, sizeof fs->sb);
     if (!err)
         fs->sb_dirty = false;
     return err;

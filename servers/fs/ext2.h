@@ -83,10 +83,11 @@ struct ext2_io {
     /* Optional, all three or none: the block in place, kept there until
      * unpin (whole: to be overwritten, so not read, and counted as
      * changed); NULL: -EIO. The core's slots hold metadata blocks so, and
-     * mark tells the io of a change made in place (0 or -EIO). */
+     * mark tells the io of a change of len bytes at off made in place (0
+     * or -EIO). */
     void *(*pin)(void *ctx, uint64_t block, bool whole);
     void (*unpin)(void *ctx, uint64_t block);
-    int (*mark)(void *ctx, uint64_t block);
+    int (*mark)(void *ctx, uint64_t block, uint32_t off, uint32_t len);
 };
 
 /* Where ext2_read_to puts the file's bytes: piece by piece in file order,

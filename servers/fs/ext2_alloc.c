@@ -86,7 +86,7 @@ static int take_block(struct ext2 *fs, uint32_t g, uint32_t from, uint32_t *out)
     if (!ext2_valid_block(fs, blk) || group_meta(fs, &gd, (uint32_t)blk))
         return -EUCLEAN;
     flip_bit(bm, (uint32_t)bit);
-    if ((err = ext2_slot_write(fs, EXT2_SLOT_BITMAP)))
+    if ((err = ext2_slot_write(fs, EXT2_SLOT_BITMAP, (uint32_t)bit / 8, 1)))
         return err;
     gd.bg_free_blocks_count--;
     if ((err = ext2_group_put(fs, g, &gd)))
@@ -132,7 +132,7 @@ int ext2_free_block(struct ext2 *fs, uint32_t blk)
     if (!test_bit(bm, bit) || gd.bg_free_blocks_count >= fs->bpg)
         return -EUCLEAN;
     flip_bit(bm, bit);
-    if ((err = ext2_slot_write(fs, EXT2_SLOT_BITMAP)))
+    if ((err = ext2_slot_write(fs, EXT2_SLOT_BITMAP, bit / 8, 1)))
         return err;
     gd.bg_free_blocks_count++;
     if ((err = ext2_group_put(fs, g, &gd)))
@@ -158,7 +158,7 @@ static int take_inode(struct ext2 *fs, uint32_t g, bool dir, uint32_t *out)
     if (bit < 0)
         return -ENOSPC;
     flip_bit(bm, (uint32_t)bit);
-    if ((err = ext2_slot_write(fs, EXT2_SLOT_IBITMAP)))
+    if ((err = ext2_slot_write(fs, EXT2_SLOT_IBITMAP, (uint32_t)bit / 8, 1)))
         return err;
     gd.bg_free_inodes_count--;
     if (dir)
@@ -229,7 +229,7 @@ int ext2_free_inode(struct ext2 *fs, uint32_t ino, bool dir)
     if (!test_bit(bm, bit) || gd.bg_free_inodes_count >= fs->ipg)
         return -EUCLEAN;
     flip_bit(bm, bit);
-    if ((err = ext2_slot_write(fs, EXT2_SLOT_IBITMAP)))
+    if ((err = ext2_slot_write(fs, EXT2_SLOT_IBITMAP, bit / 8, 1)))
         return err;
     gd.bg_free_inodes_count++;
     if (dir && gd.bg_used_dirs_count)

@@ -140,7 +140,9 @@ int ext2_bwrite(struct ext2 *fs, uint32_t blk, const void *buf);
 /* The io's buffer of blk (io.claim), to be overwritten whole; NULL: -EIO. */
 uint8_t *ext2_bclaim(struct ext2 *fs, uint32_t blk);
 int ext2_slot_read(struct ext2 *fs, enum ext2_slot s, uint32_t blk, uint8_t **data);
-int ext2_slot_write(struct ext2 *fs, enum ext2_slot s);
+/* Slot s was changed in place, len bytes at off (all an io that pins is
+ * told of: it logs just those). */
+int ext2_slot_write(struct ext2 *fs, enum ext2_slot s, uint32_t off, uint32_t len);
 /* A dirty slot holding blk goes to the io first: blk is about to be read
  * some other way. 0 or -EIO. */
 int ext2_slots_settle(struct ext2 *fs, uint32_t blk);

@@ -65,7 +65,7 @@ int ext2_iwrite(struct ext2 *fs, struct ext2_node *n)
     if (n->fresh)               /* no stale in-inode attributes */
         memset(data + off + held, 0, fs->inode_size - held);
     n->fresh = false;
-    return ext2_slot_write(fs, EXT2_SLOT_ITABLE);
+    return ext2_slot_write(fs, EXT2_SLOT_ITABLE, off, fs->inode_size);
 }
 
 /* Opens the file f names: -ESTALE unless it is an inode in use with
@@ -327,12 +327,12 @@ int ext2_bmap(struct ext2 *fs, struct ext2_node *n, uint64_t lblk, bool alloc, u
             uint32_t near = idx[l] ? ext2_ld32(buf, idx[l] - 1) : 0;
             if ((err = new_block(fs, n, near ? near + 1 : cur + 1, &next))) {
                 if (cur_fresh)              /* it is referenced: zero it */
-                    ext2_slot_write(fs, s);
+                    ext2_slot_write(fs, s, 0, fs->bs);
                 return err;
             }
             ext2_st32(buf, idx[l], next);
             next_fresh = true;
-            if ((err = ext2_slot_write(fs, s)))
+            if ((err = ext2_slot_write(fs, s, idx[l] * 4, 4)))
                 return err;
         } else if (!ext2_valid_block(fs, next)) {
             return -EUCLEAN;
@@ -408,7 +408,7 @@ static int trunc_tree(struct ext2 *fs, struct ext2_node *n, uint32_t *slot, int 
         return err;
     }
     if (changed) {
-        int werr = ext2_slot_write(fs, s);
+        int werr = ext2_slot_write(fs, s, 0, fs->bs);
         err = err ? err : werr;
     }
     return err;

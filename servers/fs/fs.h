@@ -45,23 +45,27 @@ void cache_claim_failed(const void *buf);
 #define CACHE_PINS 16
 void *cache_pin(void *ctx, uint64_t block, bool whole);
 void cache_unpin(void *ctx, uint64_t block);
-int cache_mark(void *ctx, uint64_t block);
+int cache_mark(void *ctx, uint64_t block, uint32_t off, uint32_t len);
 bool cache_views_intact(void);
 void cache_views_forget(void);
 /* Writes every dirty block (logged or not) to blk; 0 or -EIO. */
 int cache_flush(void);
-/* The numbers and contents, sorted, of the blocks changed since they were
- * last handed out so (the journal logs them), if there are at most max;
- * returns how many there are. They stay dirty, as logged. */
-uint64_t cache_dirty(uint64_t *blocks, uint8_t *copy, uint64_t max);
-/* The logged blocks have reached the disk another way (the journal wrote
- * its copies of them): they are clean now, unless changed since. */
-void cache_clean_logged(void);
+/* A record of the journal's log: len bytes of block at off, which follow
+ * it, padded to 8 bytes. */
+struct log_record {
+    uint64_t block;
+    uint32_t off, len;
+};
+/* What changed in each block since it was last handed out so (the bytes
+ * from the first change to the last), as records at log, if they fit in
+ * room bytes; returns the bytes they take. The blocks stay dirty, as
+ * logged. */
+uint64_t cache_dirty(uint8_t *log, uint64_t room);
 /* The cache's index: the heap fs checks on every use. */
 void cache_heap(void **base, uint64_t *len);
 
 /* journal.c */
-int journal_init(long blk, uint32_t block_size);
+int journal_init(uint32_t block_size);
 bool journal_before(struct request *r, long *result);
 void journal_after(struct request *r);
 /* Puts every committed block on the disk (FS_SYNC); 0 or -EIO. */

@@ -8,30 +8,32 @@
  * failure. (As with Linux's page cache, what was not synced may go with
  * the power; fsync and sync put it on the disk.)
  *
- * It is a log. At the end of a request that changed blocks, fs appends
- * copies of the blocks it changed and notes the request's answer; moving
- * `logged` past the copies is the one store that commits the request,
+ * It is a log of bytes changed. At the end of a request that changed
+ * blocks, fs appends a record of each block it changed (the bytes from its
+ * first change to its last: an inode, a bitmap's byte, a directory entry,
+ * a whole block of file data) and notes the request's answer; moving
+ * `logged` past the records is the one store that commits the request,
  * which is then answered. The blocks stay dirty in the cache, and reach
  * the disk at a checkpoint: before a request once the log is three
- * quarters full, and on FS_SYNC, the newest copy of each logged block goes
- * to the disk, the cache marks them clean and the log starts again. A new
- * incarnation does the same with the log it finds before it mounts (a
- * checkpoint cut short by fs's death is done again whole), so the disk
- * never holds half a request and nothing acknowledged is lost. Each
+ * quarters full, and on FS_SYNC, the cache writes its dirty blocks and the
+ * log starts again. A new incarnation applies the records it finds, in
+ * order, to the blocks as the disk has them, and writes them before it
+ * mounts: a record holds the new bytes, not a change to them, so applying
+ * the log again over blocks a cut-short checkpoint already wrote gives
+ * the same blocks. The disk never holds half a request and nothing
+ * acknowledged is lost. Each
  * client's last non-idempotent answer is kept, so a retry of a request
  * that was applied gets its answer without running again (the request id
  * is in fs_name.reqid; see mica/fs.h).
  */
 #include "fs.h"
 
-#include "mica/blk.h"
 #include "mica/errno.h"
 #include "mica/runtime.h"
 #include "mica/string.h"
 
-#define JOURNAL_MAGIC 0x32306c6e72736a6dull   /* "mjsrnl02": the log */
+#define JOURNAL_MAGIC 0x33306c6e72736a6dull   /* "mjsrnl03": the log of records */
 #define PAGE 4096ul
-#define MAX_BLOCKS 256
 
 struct answer {
     uint32_t reqid;          /* 0: none */
@@ -43,23 +45,21 @@ struct answer {
 struct journal {
     struct service_state head;     /* root's part */
     uint64_t magic;
-    uint32_t logged;               /* blocks[0, logged) and their copies: the
-                                      committed requests' blocks, oldest first */
+    uint32_t logged;               /* bytes of records: the committed
+                                      requests' changes, oldest first */
     uint32_t pending_at;           /* `pending` is filed once logged reaches it */
     uint32_t client;               /* whose answer `pending` is */
     uint32_t pad;
     struct answer pending;
     struct answer answers[SERVICES];   /* by client badge */
-    uint64_t blocks[MAX_BLOCKS];
 };
 
 _Static_assert(sizeof(struct journal) <= PAGE, "the journal's record fits its page");
 
 static struct journal *j;
-static uint8_t *jdata;           /* from the frame's second page */
-static uint64_t capacity;        /* blocks */
+static uint8_t *jdata;           /* the records, from the frame's second page */
+static uint64_t capacity;        /* bytes */
 static uint32_t block_size;
-static long blk_ep;
 static uint32_t reqid;           /* of the request being served, or 0 */
 
 static bool once_only(uint64_t label)
@@ -75,60 +75,45 @@ static void file_answer(void)
     j->pending.reqid = 0;
 }
 
-/* Where the newest copy of each logged block is: open addressing on the
- * block number, an index into the log plus one. */
-#define NEWEST_SLOTS (2 * MAX_BLOCKS)
-static uint16_t newest[NEWEST_SLOTS];
-
-static uint16_t *newest_slot(uint64_t block)
+/* Applies the log's records, in order, to the blocks through the cache
+ * (which reads what it does not hold), and writes them: 0, or -EIO if the
+ * disk fails or a record is not one fs wrote. */
+static int replay(void)
 {
-    uint32_t h = (uint32_t)(block * 0x9e3779b97f4a7c15ull >> 40) % NEWEST_SLOTS;
-    while (newest[h] && j->blocks[newest[h] - 1] != block)
-        h = (h + 1) % NEWEST_SLOTS;
-    return &newest[h];
-}
-
-static bool is_newest(uint32_t i)
-{
-    return *newest_slot(j->blocks[i]) == i + 1;
-}
-
-/* Writes the log to the disk: each block once, its newest copy (a bitmap
- * logged by every request of a batch goes to the disk once), consecutive
- * blocks lying together in the log in one blk request. 0 or -EIO. */
-static int replay(long blk)
-{
-    uint32_t spb = block_size / BLK_SECTOR, n;
-    memset(newest, 0, sizeof newest);
-    for (uint32_t i = 0; i < j->logged; i++)
-        *newest_slot(j->blocks[i]) = (uint16_t)(i + 1);
-    for (uint32_t i = 0; i < j->logged; i += n) {
-        n = 1;
-        if (!is_newest(i))
-            continue;
-        while (i + n < j->logged && j->blocks[i + n] == j->blocks[i] + n && is_newest(i + n) &&
-               (n + 1) * spb <= BLK_MAX_SECTORS)
-            n++;
-        if (blk_write(blk, j->blocks[i] * spb, jdata + (uint64_t)i * block_size, n * spb))
+    for (uint64_t at = 0; at < j->logged;) {
+        struct log_record r;
+        if (j->logged - at < sizeof r)
             return -EIO;
+        memcpy(&r, jdata + at, sizeof r);
+        uint64_t size = sizeof r + ((r.len + 7ull) & ~7ull);
+        if (r.off > block_size || r.len > block_size - r.off || size > j->logged - at)
+            return -EIO;
+        uint8_t *p = cache_pin(0, r.block, r.off == 0 && r.len == block_size);
+        if (!p)
+            return -EIO;
+        memcpy(p + r.off, jdata + at + sizeof r, r.len);
+        int err = cache_mark(0, r.block, r.off, r.len);
+        cache_unpin(0, r.block);
+        if (err)
+            return -EIO;
+        at += size;
     }
-    return 0;
+    return cache_flush();
 }
 
-int journal_init(long blk, uint32_t bs)
+int journal_init(uint32_t bs)
 {
     struct service_state *st = service_state();
     block_size = bs;
-    blk_ep = blk;
     if (!st || st->pages < 2) {
         debug_printf("fs: no state frame: a restart may lose a request\n");
         return 0;
     }
     j = (struct journal *)st;
     jdata = (uint8_t *)st + PAGE;
-    capacity = (st->pages - 1) * PAGE / bs;
-    if (capacity > MAX_BLOCKS)
-        capacity = MAX_BLOCKS;
+    capacity = (st->pages - 1) * PAGE;
+    if (capacity > UINT32_MAX)
+        capacity = UINT32_MAX;
     if (j->magic != JOURNAL_MAGIC) {
         memset((char *)j + sizeof j->head, 0, sizeof *j - sizeof j->head);
         j->magic = JOURNAL_MAGIC;
@@ -137,8 +122,9 @@ int journal_init(long blk, uint32_t bs)
     if (j->logged > capacity)
         return -EIO;
     if (j->logged) {
-        debug_printf("fs: writing the %u blocks the previous incarnation logged\n", j->logged);
-        if (replay(blk))
+        debug_printf("fs: applying the %u bytes of records the previous incarnation logged\n",
+                     j->logged);
+        if (replay())
             return -EIO;
     }
     if (j->pending_at && j->logged >= j->pending_at)
@@ -152,17 +138,12 @@ int journal_init(long blk, uint32_t bs)
 int journal_checkpoint(void)
 {
     /* The superblock's free counts go with the blocks (ext2.c keeps them). */
-    if (ext2_sync(fs_ext2))
+    if (ext2_sync(fs_ext2) || cache_flush())
         return -EIO;
-    if (j) {
-        if (replay(blk_ep))
-            return -EIO;
-        cache_clean_logged();
+    /* Between requests, every dirty block holds committed bytes only. */
+    if (j)
         __atomic_store_n(&j->logged, 0, __ATOMIC_RELEASE);
-    }
-    /* What is dirty and not logged: the superblock just stamped (one
-     * block, with the committed counts). */
-    return cache_flush();
+    return 0;
 }
 
 /* A retry of a request already applied: its recorded answer. */
@@ -189,12 +170,11 @@ bool journal_before(struct request *r, long *result)
     return true;
 }
 
-/* Appends what the request changed to the log; the count, or more than
+/* Appends what the request changed to the log; its bytes, or more than
  * room if it does not fit. */
 static uint64_t append(void)
 {
-    uint64_t room = capacity - j->logged;
-    return cache_dirty(j->blocks + j->logged, jdata + j->logged * (uint64_t)block_size, room);
+    return cache_dirty(jdata + j->logged, capacity - j->logged);
 }
 
 /* After the handler: the request's blocks are committed as one. */
@@ -210,17 +190,11 @@ void journal_after(struct request *r)
     j->pending = (struct answer){ reqid, 0, (int64_t)r->reply[0],
                                   { r->reply[1], r->reply[2], r->reply[3] } };
     uint64_t n = append();
-    if (n > capacity - j->logged && replay(blk_ep) == 0) {
-        /* The log is on the disk now (it holds committed requests only):
-         * it starts again, with this request. */
-        cache_clean_logged();
-        __atomic_store_n(&j->logged, 0, __ATOMIC_RELEASE);
-        n = append();
-    }
     if (n > capacity - j->logged) {
-        /* Cannot happen with fs's requests (the disk failing aside); if it
-         * does, be loud: the blocks go to the disk unlogged. */
-        debug_printf("fs: a request changed %lu blocks, more than the log's %lu left\n",
+        /* A request changing more than the quarter of the log
+         * journal_before leaves: not one of fs's (the disk failing aside).
+         * Be loud: its blocks go to the disk unlogged, with the logged. */
+        debug_printf("fs: a request changed %lu bytes, more than the log's %lu left\n",
                      (unsigned long)n, (unsigned long)(capacity - j->logged));
         if (journal_checkpoint() == 0)
             file_answer();

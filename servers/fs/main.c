@@ -51,7 +51,7 @@ int main(void *arg)
     if (ext2_size() > sizeof ext2_mem)
         err = "struct ext2 too large";
     else if (bs && cache_init(FS_SLOT_BLK, bs, free_pages * 4096 / 2 / bs) == 0 &&
-             journal_init(FS_SLOT_BLK, bs) == 0 && ext2_mount(fs_ext2, &io, &err) == 0)
+             journal_init(bs) == 0 && ext2_mount(fs_ext2, &io, &err) == 0)
         err = 0;
     if (err) {
         debug_printf("fs: cannot mount: %s\n", err);

@@ -20,11 +20,15 @@ struct lthread *in_service;
 
 void posix_init_exited(int wait_status)
 {
-    /* Tell root, which ends the system with init's status. */
+    /* Tell root, which ends the system with init's status; what was
+     * written goes to the disk first, as at a poweroff (fs keeps it in its
+     * cache and journal until a sync). */
     int status = (wait_status & 0x7f) ? 128 + (wait_status & 0x7f) : (wait_status >> 8) & 0xff;
     if (console_first_wait)
         debug_printf("posix: input was first awaited at %lu instructions\n",
                      (unsigned long)console_first_wait);
+    if (have_fs)
+        fs_sync(FS_EP);
     struct mica_msg m = { .info = MICA_INFO(ROOT_INIT_EXITED, 1, 0, 0),
                           .w = { (uint64_t)status } };
     mica_call(SERVICE_SLOT_ROOT, &m);

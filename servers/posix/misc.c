@@ -281,9 +281,7 @@ long sys_reboot(struct lthread *t, const struct sysargs *s)
         return -EINVAL;
     if (cmd != REBOOT_CMD_POWER_OFF && cmd != REBOOT_CMD_HALT && cmd != REBOOT_CMD_RESTART)
         return -EINVAL;
-    if (have_fs)
-        fs_sync(FS_EP);
-    posix_init_exited(0);
+    posix_init_exited(0);           /* which syncs */
     return 0;
 }
 

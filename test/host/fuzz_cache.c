@@ -7,9 +7,8 @@
  * Each iteration runs in a child of its own: a cache of 48 blocks over a
  * memory disk of 96 runs random writes, reads, views, claims and pins (checked
  * against a model of what each block holds), flushes, and the journal's way of
- * writing (cache_dirty's copies go to the disk at once, and now and then
- * cache_clean_logged), and at
- * a random moment between two of them flips 1 to 8 random bits of the
+ * writing (cache_dirty's records go to the disk at once), and at a random
+ * moment between two of them flips 1 to 8 random bits of the
  * heap cache_heap() names. Then it flushes and compares every block of the
  * disk with the model. Two outcomes are right: the cache stops itself
  * (corrupt(): __builtin_trap, SIGILL here), or every read and every block on
@@ -142,8 +141,7 @@ static void flip_bits(void)
 /* One iteration, in the child: 0 when every block is right. */
 static int run(void)
 {
-    static uint8_t buf[BS], copy[NCACHE * BS];
-    static uint64_t blocks[NCACHE];
+    static uint8_t buf[BS], copy[NCACHE * (BS + sizeof(struct log_record))];
     static uint8_t *pinned[CACHE_PINS];
     static uint32_t pinned_block[CACHE_PINS];
     unsigned npinned = 0;
@@ -166,16 +164,20 @@ static int run(void)
             cache_flush();
             break;
         case 1: {
-            uint64_t n = cache_dirty(blocks, copy, NCACHE);
-            for (uint64_t i = 0; i < n && n <= NCACHE; i++) {
-                if (blocks[i] >= NBLOCKS) {
-                    printf("op %d: a dirty block %lu past the disk\n", op, (unsigned long)blocks[i]);
+            /* The journal's way: the records of what changed go to the
+             * disk at once (as a replay would put them). */
+            uint64_t n = cache_dirty(copy, sizeof copy);
+            for (uint64_t at = 0; n <= sizeof copy && at < n;) {
+                struct log_record r;
+                memcpy(&r, copy + at, sizeof r);
+                if (r.block >= NBLOCKS || r.off + r.len > BS) {
+                    printf("op %d: a record of block %lu past the disk\n", op,
+                           (unsigned long)r.block);
                     return 1;
                 }
-                memcpy(disk[blocks[i]], copy + i * BS, BS);
+                memcpy(disk[r.block] + r.off, copy + at + sizeof r, r.len);
+                at += sizeof r + ((r.len + 7) & ~7u);
             }
-            if (below(2))
-                cache_clean_logged();
             break;
         }
         case 5: {
@@ -240,7 +242,7 @@ static int run(void)
                 unsigned i = (unsigned)below(npinned);
                 uint32_t pb = pinned_block[i];
                 stamp(pinned[i], pb, ++model[pb]);
-                if (cache_mark(0, pb)) {
+                if (cache_mark(0, pb, 0, BS)) {
                     printf("op %d: marking block %u fails\n", op, pb);
                     return 1;
                 }

@@ -137,9 +137,9 @@ static void mem_unpin(void *ctx, uint64_t block)
     (void)ctx, (void)block;
 }
 
-static int mem_mark(void *ctx, uint64_t block)
+static int mem_mark(void *ctx, uint64_t block, uint32_t off, uint32_t len)
 {
-    (void)ctx, (void)block;
+    (void)ctx, (void)block, (void)off, (void)len;
     return 0;
 }
 
