@@ -649,17 +649,22 @@ int cache_flush(void)
     check_dirty();
     sort_refs(dirty, ndirty);
     for (uint64_t i = 0; i < ndirty;) {
-        /* A run of consecutive blocks, up to READ_AHEAD, in one request. */
-        uint64_t n = 0, first = must(ref_get(&dirty[i]))->block;
-        struct entry *e;
+        /* A run of consecutive blocks, up to READ_AHEAD, in one request:
+         * from where they lie when they lie in a row (a file written in
+         * order), else through staging. */
+        struct entry *e0 = must(ref_get(&dirty[i])), *e;
+        uint64_t n = 0, first = e0->block;
+        bool in_place = true;
         while (i + n < ndirty && n < READ_AHEAD &&
                (e = must(ref_get(&dirty[i + n])))->block == first + n) {
-            memcpy(staging + n * bs, data_of(e), bs);
+            in_place = in_place && data_of(e) == data_of(e0) + n * bs;
             e->dirty = CLEAN;
             reseal(e);
             n++;
         }
-        if (write_run(first, n, staging))
+        for (uint64_t k = 0; !in_place && k < n; k++)
+            memcpy(staging + k * bs, data_of(ref_get(&dirty[i + k])), bs);
+        if (write_run(first, n, in_place ? data_of(e0) : staging))
             err = -EIO;
         i += n;
     }
