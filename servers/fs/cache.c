@@ -547,8 +547,8 @@ bool cache_views_intact(void)
 {
     if (nviews > CACHE_VIEWS)
         return false;
-    /* views[] is fs's own, not the index: its entries need no check here.
-     * One that changed, corrupt or not, just sends the read the slow way. */
+    /* views[] is fs's own, not the index: its entries need no check here
+     * (one that changed, corrupt or not, stops fs: request_io.c). */
     for (unsigned i = 0; i < nviews; i++)
         if (views[i].e->block != views[i].block)
             return false;

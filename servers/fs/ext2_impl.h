@@ -33,7 +33,8 @@
  * descriptor block or an indirect block changed for each of the blocks a
  * write allocates is written once, not once per block. Any write of that
  * block through ext2_bwrite from another buffer, or its claim, supersedes
- * it. */
+ * it. With an io that pins (fs's cache) a slot is the io's block itself
+ * instead: ptr points there, and a change is marked at once (ext2.c). */
 struct ext2_buf {
     uint32_t blk;
     bool valid;

@@ -30,7 +30,8 @@ int cache_write(void *ctx, uint64_t block, const void *buf);
 /* The block in place (the ext2 io's view), or NULL on a read error. It is
  * noted, up to CACHE_VIEWS of them, and stays where it is until
  * cache_views_forget(): a miss evicts other blocks. cache_views_intact()
- * tells whether that held (more than CACHE_VIEWS views lose it). */
+ * checks that it held (more than CACHE_VIEWS views lose it, and a caller
+ * must not take so many). */
 #define CACHE_VIEWS 16
 const void *cache_view(void *ctx, uint64_t block);
 /* The ext2 io's claim: the block in place, noted as a view, dirty, for the

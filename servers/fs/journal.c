@@ -21,10 +21,9 @@
  * mounts: a record holds the new bytes, not a change to them, so applying
  * the log again over blocks a cut-short checkpoint already wrote gives
  * the same blocks. The disk never holds half a request and nothing
- * acknowledged is lost. Each
- * client's last non-idempotent answer is kept, so a retry of a request
- * that was applied gets its answer without running again (the request id
- * is in fs_name.reqid; see mica/fs.h).
+ * acknowledged is lost. Each client's last non-idempotent answer is kept,
+ * so a retry of a request that was applied gets its answer without running
+ * again (the request id is in fs_name.reqid; see mica/fs.h).
  */
 #include "fs.h"
 

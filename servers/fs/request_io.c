@@ -2,9 +2,9 @@
  * Requests that move file data: read, write, readlink, FS_IO_MAX bytes at
  * most per request. A read goes from the cache's blocks straight into the
  * client's grant, and a write's whole blocks from the grant straight into
- * the cache's, CACHE_VIEWS blocks per kernel call. A write's part of a block
- * goes through the ext2 core's buffer; a read the views could not serve
- * and a readlink go through a bounce buffer here.
+ * the cache's, CACHE_VIEWS blocks per kernel call. A write's part of an
+ * old block goes through the ext2 core's buffer, a readlink through a
+ * bounce buffer here.
  */
 #include "fs.h"
 
@@ -29,7 +29,7 @@ struct gather {
     unsigned n;
     unsigned blocks;             /* put since the last flush */
     uint64_t at;                 /* where the first goes in the grant */
-    int err;                     /* -EAGAIN: views lost; -EFAULT: a copy failed */
+    int err;                     /* -EFAULT: a copy failed */
 };
 
 static const uint8_t zeros[EXT2_MAX_BLOCK];
@@ -43,12 +43,19 @@ static void add_piece(struct mica_piece *piece, unsigned *n, const void *base, s
         piece[(*n)++] = (struct mica_piece){ (uint64_t)base, len };
 }
 
+/* The blocks viewed or claimed since the last flush are still where they
+ * were: victim() passes over them. One that moved is a broken promise of
+ * the cache (or its index corrupt), and fs stops before it copies or logs
+ * the wrong block. */
+static void views_kept(void)
+{
+    if (!cache_views_intact())
+        __builtin_trap();
+}
+
 static int gather_flush(struct gather *g)
 {
-    /* More views than the cache keeps in place: the pieces may not be
-     * what they say. */
-    if (!cache_views_intact())
-        return g->err = -EAGAIN;
+    views_kept();
     if (mica_grant_copy(-1, g->at, g->piece, g->n, MICA_GRANT_TO | MICA_GRANT_PIECES) < 0)
         return g->err = -EFAULT;
     g->n = g->blocks = 0;
@@ -71,15 +78,6 @@ static int gather_put(void *ctx, uint64_t at, const void *src, size_t len)
     return 0;
 }
 
-static long read_bounced(struct request *r, uint64_t off, uint64_t len)
-{
-    int64_t n = ext2_read(fs_ext2, file_of(r), off, bounce, len);
-    if (n <= 0)
-        return n;
-    long c = mica_grant_copy(-1, 0, bounce, (size_t)n, MICA_GRANT_TO);
-    return c < 0 ? -EFAULT : n;
-}
-
 /* A failed copy makes the answer -EFAULT even after some bytes went:
  * posix, lending a program's memory, then does the read again its own way
  * (faulting the pages in), which a short count would not tell it to. */
@@ -98,8 +96,6 @@ long do_read(struct request *r)
     int64_t n = ext2_read_to(fs_ext2, file_of(r), off, len, &to);
     if (n > 0 && !g.err && g.blocks)
         gather_flush(&g);
-    if (g.err == -EAGAIN)
-        return read_bounced(r, off, len);
     return g.err ? g.err : n;
 }
 
@@ -132,10 +128,7 @@ static void claim_failed(void *dst, size_t len, bool fresh)
 static int scatter_flush(struct scatter *s)
 {
     int err = 0;
-    /* Claimed blocks stay put (victim() passes over them): a lost one is
-     * a broken promise of the cache, and fs stops before it logs it. */
-    if (!cache_views_intact())
-        __builtin_trap();
+    views_kept();
     if (s->n &&
         mica_grant_copy(-1, s->at, s->piece, s->n, MICA_GRANT_FROM | MICA_GRANT_PIECES) < 0) {
         for (unsigned i = 0; i < s->blocks; i++)

@@ -188,25 +188,19 @@ static int run(void)
             }
             break;
         }
-        case 9: {
-            /* A write's claim, filled in place. */
-            uint8_t *v = cache_claim(0, b);
-            if (!v) {
-                printf("op %d: claiming block %u fails\n", op, b);
-                return 1;
-            }
-            stamp(v, b, ++model[b]);
-            break;
-        }
+        case 9:
         case 10: {
-            /* A claim whose copy failed before it began: the block holds
-             * what it held. */
+            /* A write's claim, filled in place (9), or whose copy failed
+             * before it began (10): the block then holds what it held. */
             uint8_t *v = cache_claim(0, b);
             if (!v) {
                 printf("op %d: claiming block %u fails\n", op, b);
                 return 1;
             }
-            cache_claim_failed(v);
+            if (kind == 9)
+                stamp(v, b, ++model[b]);
+            else
+                cache_claim_failed(v);
             break;
         }
         case 11:
